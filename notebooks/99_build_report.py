@@ -1,0 +1,69 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (weam)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # How this book was built
+#
+# Each chapter of this book is a py:percent file in `notebooks/`, executed by papermill
+# with the parameters of one profile, then compiled by Jupyter Book with execution off,
+# so every page shows exactly what papermill ran. This page reads the build report the
+# pipeline wrote while it executed the chapters before this one: for each chapter, the
+# profile, the parameters it ran with, its wall-clock time and the peak resident memory
+# of its kernel. Expensive steps are cached in the run store, so a rebuild with warm
+# caches is much faster than a cold one; the times below are those of this build.
+
+# %% tags=["parameters"]
+profile = "default"
+report_path = "build_report.json"
+
+# %%
+import json
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from IPython.display import Markdown
+
+report = json.loads(Path(report_path).read_text(encoding="utf-8"))
+rows = [
+    {
+        "chapter": name,
+        "profile": entry["profile"],
+        "seconds": entry["seconds"],
+        "peak memory (MB)": entry["peak_rss_mb"],
+        "parameters": ", ".join(f"{k}={v!r}" for k, v in sorted(entry["parameters"].items())),
+    }
+    for name, entry in sorted(report["chapters"].items())
+    if name != "99_build_report"  # this page's own time is not known while it runs
+]
+table = pd.DataFrame(rows).set_index("chapter")
+table
+
+# %%
+fig, ax = plt.subplots(figsize=(7, 0.45 * len(table) + 1))
+ax.barh(table.index[::-1], table["seconds"][::-1], color="#4c72b0")
+ax.set_xlabel("wall-clock seconds")
+ax.set_title(f"Chapter execution time ({profile} profile)")
+fig.tight_layout()
+
+# %% [markdown]
+# ## Summary
+
+# %%
+slowest = table["seconds"].idxmax()
+Markdown(
+    f"The {len(table)} chapters before this page ran in {table['seconds'].sum():.0f} s in all"
+    f" on {report['cpu_count']} CPUs with Python {report['python']}; the slowest was"
+    f" `{slowest}` ({table.loc[slowest, 'seconds']:.0f} s) and the largest kernel peaked at"
+    f" {table['peak memory (MB)'].max():.0f} MB."
+)

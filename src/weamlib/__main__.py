@@ -1,0 +1,3 @@
+from weamlib.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Subcommands of the ``weamlib`` CLI, one module per group (see ``weamlib.cli``)."""

@@ -1,0 +1,30 @@
+"""Shared fixtures: the real data directory and an isolated run store."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """``../shared/data``: real files for loader tests (skips when absent)."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip("../shared/data is not present")
+    return SHARED_DATA
+
+
+@pytest.fixture
+def run_store(tmp_path, monkeypatch):
+    from weamlib.runs import RunStore
+
+    monkeypatch.setenv("WEAM_CACHE", str(tmp_path / "runs"))
+    return RunStore(tmp_path / "runs")
