@@ -13,6 +13,7 @@ every chapter, records seconds and peak memory per chapter in
 from __future__ import annotations
 
 import ast
+import contextlib
 import json
 import os
 import shutil
@@ -177,10 +178,8 @@ class _PeakRSS:
         while not self._stop.is_set():
             total = 0
             for child in me.children(recursive=True):
-                try:
+                with contextlib.suppress(psutil.Error):
                     total += child.memory_info().rss
-                except psutil.Error:
-                    pass
             self.peak = max(self.peak, total)
             self._stop.wait(self.interval)
 
