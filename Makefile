@@ -12,7 +12,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: venv book test lint format clean clean-cache bench smoke
+.PHONY: venv book test lint format clean clean-cache bench smoke lab
 
 venv: $(STAMP)
 
@@ -40,6 +40,10 @@ lint: venv
 format: venv
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format src tests benchmarks
+
+lab: venv
+	$(PY) -m pip install -q -c requirements.lock -e ".[dev,lab]"
+	$(VENV)/bin/jupyter lab notebooks/
 
 bench: venv
 	$(PY) benchmarks/run_benchmarks.py
