@@ -1,0 +1,40 @@
+"""The synthetic typology suite: one semantic grammar realised in typologically varied languages.
+
+Modules: ``meaning`` (concepts, meaning dataclasses, sampling), ``inference`` (NLI labels
+from meanings), ``scripts`` (writing systems), ``language`` (spec files and lexicons),
+``realise`` (sentences with per-word meaning elements, gold alignments), ``tasks`` (NLI, QA,
+translation noise), ``baselines`` (hypothesis-only naive Bayes), ``suite`` (config, build,
+cache, load). Chapters call :func:`ensure_suite`.
+"""
+
+from weamlib.synth.baselines import hypothesis_only_accuracy, naive_bayes_accuracy
+from weamlib.synth.inference import LABELS, nli_label
+from weamlib.synth.language import Language, known_languages, load_language, load_spec
+from weamlib.synth.meaning import Entity, Event, Place, Question
+from weamlib.synth.realise import Token, answer_span, gold_links, realise, realise_question
+from weamlib.synth.suite import (
+    DEFAULT_LANGUAGES,
+    SynthConfig,
+    build_suite,
+    ensure_suite,
+    load_manifest,
+    load_mono,
+    load_nli,
+    load_parallel,
+    load_qa,
+    load_question_types,
+    nli_path,
+    parallel_paths,
+    qa_path,
+    suite_languages,
+    suite_specs,
+)
+
+__all__ = [
+    "DEFAULT_LANGUAGES", "LABELS", "Entity", "Event", "Language", "Place", "Question",
+    "SynthConfig", "Token", "answer_span", "build_suite", "ensure_suite", "gold_links",
+    "hypothesis_only_accuracy", "known_languages", "load_language", "load_manifest",
+    "load_mono", "load_nli", "load_parallel", "load_qa", "load_question_types", "load_spec",
+    "naive_bayes_accuracy", "nli_label", "nli_path", "parallel_paths", "qa_path", "realise",
+    "realise_question", "suite_languages", "suite_specs",
+]
