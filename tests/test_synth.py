@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import random
 import shutil
@@ -29,7 +30,11 @@ from weamlib.synth import (
     realise_question,
     suite_languages,
 )
-from weamlib.synth.baselines import hypothesis_only_accuracy, naive_bayes_accuracy
+from weamlib.synth.baselines import (
+    hypothesis_only_accuracy,
+    naive_bayes_accuracy,
+    premise_only_accuracy,
+)
 from weamlib.synth.language import languages_dir
 from weamlib.synth.meaning import (
     NUMBERS,
@@ -41,7 +46,15 @@ from weamlib.synth.meaning import (
     name_text,
 )
 from weamlib.synth.realise import EN_PAST, EN_TIME, text
-from weamlib.synth.tasks import TaskKnobs, add_noise, realise_context, sample_nli, sample_qa_item
+from weamlib.synth.tasks import (
+    TaskKnobs,
+    add_noise,
+    english_length,
+    realise_context,
+    sample_nli,
+    sample_qa_item,
+    surface_signature,
+)
 
 LANGS = ("en", "vela", "dorn", "kesh", "sund", "tavo", "hoza")
 E, N, C = "entailment", "neutral", "contradiction"
@@ -295,14 +308,131 @@ def test_nli_labels_are_balanced_and_derived(smoke_suite):
         assert nli_label(prem, hyp) == label
 
 
-def test_hypothesis_only_baseline_sits_near_chance(langs):
+@pytest.fixture(scope="module")
+def nli_items():
+    """4500 sampled NLI items: 3600 to train a baseline on, 900 (the size of a default dev
+    set) to test it on; 3600 is a multiple of 3, so no premise triple straddles the cut."""
     rng = random.Random(11)
-    items = sample_nli(4500, rng, MeaningSampler(rng), TaskKnobs())
+    return sample_nli(4500, rng, MeaningSampler(rng), TaskKnobs())
+
+
+@pytest.fixture(scope="module")
+def nli_english(nli_items, langs):
     en = langs["en"]
-    examples = [formats.NLIExample(text(realise(en, p)), text(realise(en, h)), lab)
-                for p, h, lab in items]
+    return [formats.NLIExample(text(realise(en, p)), text(realise(en, h)), lab)
+            for p, h, lab in nli_items]
+
+
+def test_suite_nli_files_hold_premise_triples(smoke_suite):
+    for split, lang in (("train", "en"), ("dev", "sund"), ("test", "en")):
+        items = load_nli(smoke_suite, split, lang)
+        for k in range(0, len(items), 3):
+            assert len({e.premise for e in items[k:k + 3]}) == 1
+            assert sorted(e.label for e in items[k:k + 3]) == sorted((E, N, C))
+
+
+def test_hypothesis_only_baseline_sits_near_chance(nli_english):
+    examples = nli_english
     accuracy = hypothesis_only_accuracy(examples[:3600], examples[3600:])
     assert abs(accuracy - 1 / 3) < 0.05, accuracy
+
+
+def test_premise_only_baseline_sits_near_chance(nli_english):
+    examples = nli_english
+    accuracy = premise_only_accuracy(examples[:3600], examples[3600:])
+    assert abs(accuracy - 1 / 3) < 0.05, accuracy
+
+
+def _bigrams(sentence: str) -> str:
+    words = sentence.split()
+    return " ".join(f"{a}_{b}" for a, b in zip(words, words[1:], strict=False))
+
+
+def test_bigrams_and_length_of_one_side_carry_no_label(nli_english):
+    train, test = nli_english[:3600], nli_english[3600:]
+    features = {"bigrams": _bigrams, "length": lambda s: f"n{len(s.split())}"}
+    for side in ("premise", "hypothesis"):
+        for name, feature in features.items():
+            accuracy = naive_bayes_accuracy(
+                [feature(getattr(e, side)) for e in train], [e.label for e in train],
+                [feature(getattr(e, side)) for e in test], [e.label for e in test])
+            assert abs(accuracy - 1 / 3) < 0.05, (side, name, accuracy)
+
+
+def test_nli_items_are_premise_triples_with_matched_hypotheses(nli_items):
+    assert len(nli_items) % 3 == 0
+    for k in range(0, len(nli_items), 3):
+        triple = nli_items[k:k + 3]
+        assert len({p for p, _, _ in triple}) == 1
+        assert sorted(label for _, _, label in triple) == sorted((E, N, C))
+        assert len({surface_signature(h) for _, h, _ in triple}) == 1
+        assert all(h != p for p, h, _ in triple)
+    cut = sample_nli(7, random.Random(2), MeaningSampler(random.Random(2)), TaskKnobs())
+    assert len(cut) == 7 and len({p for p, _, _ in cut[:6]}) == 2
+
+
+def test_hypothesis_negation_is_equally_frequent_under_every_label(nli_items):
+    rates = {}
+    for label in (E, N, C):
+        hyps = [h for _, h, lab in nli_items if lab == label]
+        rates[label] = sum(h.negated for h in hyps) / len(hyps)
+    rate = TaskKnobs().nli_negated_premise_rate
+    assert all(abs(r - rate) < 0.05 for r in rates.values()), rates
+    flips = sum(p.negated != h.negated for p, h, lab in nli_items if lab == C)
+    assert flips > 0.2 * len(nli_items) / 3  # negation contradictions are still common
+
+
+def test_changed_verbs_keep_the_sampled_verb_distribution():
+    from collections import Counter
+
+    from weamlib.synth.meaning import VERBS
+    from weamlib.synth.tasks import change_verb
+
+    rng = random.Random(4)
+    sampler = MeaningSampler(rng)
+    before, after = Counter(), Counter()
+    for _ in range(20000):
+        event = sampler.event()
+        changed = change_verb(event, rng, sampler)
+        if changed is not None:
+            assert changed.verb != event.verb
+            assert VERBS[changed.verb][0] == VERBS[event.verb][0]
+            before[event.verb] += 1
+            after[changed.verb] += 1
+    total = sum(before.values())
+    assert total > 19000
+    # total variation distance; a uniform choice among the fitting verbs gives about 0.11
+    assert sum(abs(before[v] - after[v]) for v in VERBS) / (2 * total) < 0.04
+
+
+def test_english_length_counts_the_realised_words(langs):
+    for event in _events(500, seed=9):
+        assert english_length(event) == len(realise(langs["en"], event))
+        positive = dataclasses.replace(event, negated=False)
+        assert english_length(event, negation=False) == len(realise(langs["en"], positive))
+
+
+def test_unworkable_knobs_are_reported_not_looped_on(monkeypatch):
+    from weamlib.synth import tasks
+    from weamlib.synth.meaning import MeaningKnobs
+
+    monkeypatch.setattr(tasks, "_PREMISES", 20)
+    rng = random.Random(0)
+    # no adjectives, no plurals, no polarity flips: nothing can contradict a premise
+    sampler = MeaningSampler(rng, MeaningKnobs(attribute_rate=0, plural_rate=0))
+    knobs = TaskKnobs(nli_negated_premise_rate=0, nli_polarity_flip_rate=0)
+    with pytest.raises(ConfigError, match="no NLI premise"):
+        sample_nli(3, rng, sampler, knobs)
+
+
+def test_polarity_flip_rate_must_allow_balanced_negation():
+    knobs = TaskKnobs(nli_negated_premise_rate=0.2, nli_polarity_flip_rate=0.25)
+    flips = knobs.polarity_flip_rates
+    assert flips[False] == 0.25 and flips[True] == pytest.approx(1.0)
+    with pytest.raises(ConfigError, match="nli_polarity_flip_rate"):
+        TaskKnobs(nli_negated_premise_rate=0.2, nli_polarity_flip_rate=0.3)
+    with pytest.raises(ConfigError, match="nli_polarity_flip_rate"):
+        SynthConfig.for_profile("smoke", tasks={"nli_negated_premise_rate": 0.0})
 
 
 def test_naive_bayes_finds_a_planted_shortcut():

@@ -3,8 +3,8 @@
 Modules: ``meaning`` (concepts, meaning dataclasses, sampling), ``inference`` (NLI labels
 from meanings), ``scripts`` (writing systems), ``language`` (spec files and lexicons),
 ``realise`` (sentences with per-word meaning elements, gold alignments), ``tasks`` (NLI, QA,
-translation noise), ``baselines`` (hypothesis-only naive Bayes), ``suite`` (config, build,
-cache, load). Chapters call :func:`ensure_suite`.
+translation noise), ``baselines`` (hypothesis- and premise-only naive Bayes), ``suite``
+(config, build, cache, load). Chapters call :func:`ensure_suite`.
 """
 
 from weamlib.synth.baselines import hypothesis_only_accuracy, naive_bayes_accuracy

@@ -1,7 +1,8 @@
 """A bag-of-words baseline: multinomial naive Bayes in numpy.
 
-Used to measure the hypothesis-only shortcut of an NLI set: train on hypotheses alone,
-predict dev labels from hypotheses alone; a set without the shortcut gives about 1/3.
+Used to measure the single-side shortcuts of an NLI set: train on hypotheses (or premises)
+alone, predict dev labels from hypotheses (or premises) alone; a set without the shortcut
+gives about 1/3.
 """
 
 from __future__ import annotations
@@ -52,6 +53,6 @@ def hypothesis_only_accuracy(train, dev) -> float:
 
 
 def premise_only_accuracy(train, dev) -> float:
-    """Naive Bayes on premises alone (for comparison; premises are built per label)."""
+    """Naive Bayes on premises alone: ``train``/``dev`` are sequences of NLIExample."""
     return naive_bayes_accuracy([e.premise for e in train], [e.label for e in train],
                                 [e.premise for e in dev], [e.label for e in dev])

@@ -27,9 +27,11 @@ has a standard error of about 1.5 points. ``smoke`` has every file, tiny.
 **Difficulty knobs** (``SynthConfig.meaning`` and ``SynthConfig.tasks``, chosen on English
 only): ``attribute_rate`` (more adjectives: longer phrases, more attribute swaps),
 ``plural_rate``, ``hypernym_rate``, ``place_rate``/``time_rate``, ``negation_rate``;
-``nli_unrelated_rate`` (easy neutrals), ``nli_extra_edit_rate`` (premises differing in more
-than one place); ``qa_events``, ``qa_pool``, ``qa_reuse_rate`` and ``qa_same_verb_rate``
-(distracting entities and events), ``qa_keep_modifier_rate`` (questions that repeat the
+``nli_unrelated_rate`` (easy neutrals), ``nli_extra_edit_rate`` (hypotheses differing from
+their premise in two places), ``nli_negated_premise_rate`` and ``nli_polarity_flip_rate``
+(negation; see ``tasks`` for how NLI avoids premise- and hypothesis-only shortcuts);
+``qa_events``, ``qa_pool``, ``qa_reuse_rate`` and ``qa_same_verb_rate`` (distracting
+entities and events), ``qa_keep_modifier_rate`` (questions that repeat the
 place/time are easier to match). ``noise_rate`` is the translate-train noise.
 """
 
@@ -64,7 +66,7 @@ from weamlib.synth.tasks import (
     vocabulary,
 )
 
-SUITE_FORMAT = 1  # bump when the generator changes what it writes (new cache key)
+SUITE_FORMAT = 2  # bump when the generator changes what it writes (new cache key)
 DEFAULT_LANGUAGES = ("en", "vela", "dorn", "kesh", "sund", "tavo", "hoza")
 PROFILES = ("smoke", "default")
 _SIZES = {
@@ -348,6 +350,8 @@ byte-identical files.
   realise a common meaning element (content words link to content words; an affix links
   its host word to the English function word of the same morpheme, e.g. `in`, `to`, `the`,
   `will`, `not`; a morpheme with no counterpart is unlinked).
+* NLI items come in XNLI-style triples: three consecutive lines share a premise and have
+  one hypothesis of each label, so neither side alone predicts the label.
 * Translate-train sets realise the English training items in each language with
   translation noise rate {config.noise_rate} (each word dropped or replaced by a random
   word with that total rate; QA answers are protected).

@@ -1,11 +1,36 @@
 """The tasks: NLI pairs and QA items as meanings, their realisation, and translation noise.
 
-**NLI without a hypothesis-only shortcut.** The hypothesis is sampled *first*, from the
-same distribution whatever the label; the label is drawn (balanced), and only then is the
-premise built from the hypothesis by edits suited to that label, and its label checked by
-``inference.nli_label``. So the hypothesis alone carries no information about the label (a
-hypothesis-only classifier sits at chance up to sampling noise), and every label is
-derived from the meanings, never assigned by hand.
+**NLI without a premise-only or hypothesis-only shortcut.** Items come in XNLI-style
+triples: one premise, sampled like any sentence, with one entailed, one neutral and one
+contradicting hypothesis (``sample_triple``). Hypotheses are the premise edited by a chain
+of one or two random edits (``HYPOTHESIS_EDITS``: add, drop or swap an adjective, specialise
+or generalise a noun, change a number, add, drop or change a place/time/recipient, replace
+a participant, change the verb), or, for a share ``nli_unrelated_rate`` of neutrals, an
+unrelated event; the label of each candidate is read off the meanings by
+``inference.nli_label``, never assigned by hand. Then
+
+* the premise says nothing about the label: every premise occurs once with each label,
+  so on whole triples any premise-only classifier is right exactly once per triple;
+* the hypothesis says nothing about the label either, because the edits that make a
+  hypothesis entailed (dropping, generalising) shorten it and the ones that make it neutral
+  (adding) lengthen it. So the three hypotheses of a premise are chosen from candidate pools
+  with the same ``surface_signature``: tense, English length without negation words, and
+  the numbers of adjectives, numerals, hypernyms (``animal``, ``person``, ``thing``) and
+  names. Hence a two-edit contradiction matches a one-edit entailment of the same length;
+* negation cannot be matched inside a triple (an entailed hypothesis has the premise's
+  polarity), so it is balanced over labels in expectation (``_targets``): a premise is
+  negated with rate r (``nli_negated_premise_rate``) and its neutral and contradicting
+  hypotheses take the other polarity with rates chosen so that every label's hypothesis is
+  negated with probability r (``TaskKnobs.polarity_flip_rates``);
+* the words of a hypothesis are distributed alike under every label: edits pick their new
+  words uniformly, as the sampler does, and a changed verb is drawn so that it keeps the
+  sampler's distribution of verbs given the participants (``change_verb``).
+
+Premises for which no matching triple turns up within a budget of candidates are
+redrawn, which changes only which premises occur, not their labels. On the default suite a
+naive Bayes classifier on premises alone or hypotheses alone (words, bigrams or length)
+sits within about two points of chance, while one on the words that differ between premise
+and hypothesis reaches about 85% (``benchmarks/bench_synth.py`` prints these figures).
 
 **QA.** A context is 2-4 events over a small pool of shared entities (so the same person or
 object recurs, a distractor), some events sharing the target's verb. The question asks for
@@ -17,26 +42,40 @@ without its adposition, the time adverb), found through the meaning elements of 
 from __future__ import annotations
 
 import random
+from bisect import bisect_right
 from dataclasses import dataclass, replace
+from itertools import accumulate
 
 from weamlib.errors import ConfigError
-from weamlib.synth.inference import CONTRADICTION, ENTAILMENT, LABELS, nli_label, subsumes
+from weamlib.synth.inference import (
+    CONTRADICTION,
+    ENTAILMENT,
+    LABELS,
+    NEUTRAL,
+    heads_compatible,
+    nli_label,
+    subsumes,
+)
 from weamlib.synth.language import Language
 from weamlib.synth.meaning import (
     DIMENSIONS,
     HYPERNYMS,
+    NAMES,
     NOUNS,
     NUMBERS,
+    RELATIONS,
+    TIMES,
     VERBS,
     Entity,
     Event,
     MeaningSampler,
+    Place,
     Question,
     hypernym,
     is_name,
     with_attr,
 )
-from weamlib.synth.realise import Token, answer_span, english_vocabulary, realise
+from weamlib.synth.realise import EN_TIME, Token, answer_span, english_vocabulary, realise
 
 ENTITY_SLOTS = ("agent", "patient", "recipient", "place")
 MODIFIERS = ("recipient", "place", "time")
@@ -46,8 +85,11 @@ MODIFIERS = ("recipient", "place", "time")
 class TaskKnobs:
     """Difficulty knobs of the tasks (see the suite docstring)."""
 
-    nli_unrelated_rate: float = 0.2  # neutral premises that are an unrelated event (easy)
-    nli_extra_edit_rate: float = 0.4  # a second edit on the premise (longer, harder to match)
+    nli_unrelated_rate: float = 0.2  # neutral hypotheses that are an unrelated event (easy)
+    nli_extra_edit_rate: float = 0.4  # hypotheses two edits away from the premise (harder)
+    nli_negated_premise_rate: float = 0.3  # negated NLI premises
+    nli_polarity_flip_rate: float = 0.3  # neutral/contradiction hypotheses of positive
+    # premises with the opposite polarity (negated premises flip at the rate that balances it)
     qa_events: tuple[int, int] = (2, 4)  # events per context
     qa_pool: int = 4  # shared entities per context
     qa_reuse_rate: float = 0.5  # a participant comes from the shared pool
@@ -64,9 +106,24 @@ class TaskKnobs:
         object.__setattr__(self, "qa_events", (lo, hi))
         if not isinstance(self.qa_pool, int) or self.qa_pool < 1:
             raise ConfigError(f"task knob 'qa_pool' must be a positive integer, got {self.qa_pool!r}")
+        rate, flip = self.nli_negated_premise_rate, self.nli_polarity_flip_rate
+        if flip * (1 - rate) > rate:
+            raise ConfigError(
+                f"task knob 'nli_polarity_flip_rate' must be at most nli_negated_premise_rate /"
+                f" (1 - nli_negated_premise_rate) = {rate / (1 - rate):.3g} so that negated"
+                f" hypotheses can be as frequent under every label, got {flip!r}")
+
+    @property
+    def polarity_flip_rates(self) -> dict[bool, float]:
+        """Premise negated -> the rate at which its neutral and contradicting hypotheses take
+        the other polarity. Entailing hypotheses never do, so a hypothesis is negated with
+        probability ``nli_negated_premise_rate`` under every label: r (1 - f[True]) +
+        (1 - r) f[False] = r."""
+        rate, flip = self.nli_negated_premise_rate, self.nli_polarity_flip_rate
+        return {False: flip, True: flip * (1 - rate) / rate if rate > 0 else 0.0}
 
 
-# --- premise edits: (event, rng, sampler) -> event or None when not applicable ------------
+# --- hypothesis edits: (event, rng, sampler) -> event or None when not applicable ---------
 
 
 def _get(event: Event, slot: str) -> Entity | None:
@@ -165,76 +222,198 @@ def drop_modifier(event, rng, sampler):
     return replace(event, **{rng.choice(options): None})
 
 
-def negate(event, rng, sampler):
-    return replace(event, negated=not event.negated)
+def replace_referent(event, rng, sampler):
+    """Another referent of the same category (``the dog`` -> ``the cat``): nothing follows."""
+    slot = _pick_slot(event, rng, lambda e: True)
+    ent = _get(event, slot)
+    heads = [sg for sg, _ in NOUNS[ent.category]
+             if sg not in HYPERNYMS.values() and not heads_compatible(sg, ent.head)]
+    if ent.category == "person":
+        heads += [f"name:{n.lower()}" for n in NAMES if f"name:{n.lower()}" != ent.head]
+    if not heads:
+        return None
+    head = rng.choice(heads)
+    return _set(event, slot, Entity(head) if is_name(head) else replace(ent, head=head))
+
+
+def change_modifier(event, rng, sampler):
+    """Another place (relation or ground) or another time of the same tense."""
+    options = [m for m in ("place", "time") if event.role(m) is not None]
+    if not options:
+        return None
+    if rng.choice(options) == "time":
+        times = [t for t, tense in TIMES.items() if tense == event.tense and t != event.time]
+        return replace(event, time=rng.choice(times))
+    place = event.place
+    if rng.random() < 0.5:
+        return replace(event, place=replace(place, relation=rng.choice(
+            [r for r in RELATIONS if r != place.relation])))
+    grounds = [sg for sg, _ in NOUNS["place"] if sg != place.ground.head]
+    return replace(event, place=replace(place, ground=replace(place.ground,
+                                                              head=rng.choice(grounds))))
+
+
+def change_verb(event, rng, sampler):
+    """Another verb of the same kind for the same participants. The sampler gives verb v,
+    given the participants' categories, probability proportional to 1 / (number of agent
+    categories of v x number of patient categories of v); the new verb is the old one's
+    probability interval rotated by half the total mass, which keeps that distribution (so
+    the verbs of edited hypotheses are distributed like the premises' verbs)."""
+    kind = VERBS[event.verb][0]
+    patient = event.patient.category if event.patient is not None else None
+    weights = [(v, 1 / (len(agents) * max(len(patients), 1)))
+               for v, (k, agents, patients) in VERBS.items()
+               if k == kind and event.agent.category in agents
+               and (patient is None or patient in patients)]
+    verbs = [v for v, _ in weights]
+    ends = list(accumulate(w for _, w in weights))
+    i = verbs.index(event.verb)
+    point = (ends[i] - rng.random() * weights[i][1] + ends[-1] / 2) % ends[-1]
+    verb = verbs[min(bisect_right(ends, point), len(verbs) - 1)]
+    return replace(event, verb=verb) if verb != event.verb else None
+
+
+def _fresh(entity: Entity, rng: random.Random) -> Entity:
+    """A random entity of the same category and shape (name or hypernym or common noun,
+    number of adjectives, singular or plural)."""
+    if is_name(entity.head):
+        return Entity(f"name:{rng.choice(NAMES).lower()}")
+    nouns = [sg for sg, _ in NOUNS[entity.category]]
+    head = entity.head if entity.head in HYPERNYMS.values() else rng.choice(
+        [n for n in nouns if n not in HYPERNYMS.values()])
+    dims = DIMENSIONS[entity.category]
+    attrs = tuple((d, rng.choice(dims[d])) for d in rng.sample(sorted(dims), len(entity.attrs)))
+    return Entity(head, attrs, rng.choice(sorted(NUMBERS)) if entity.count > 1 else 1)
 
 
 def unrelated(event, rng, sampler):
-    """A fresh event with another verb: nothing follows either way."""
-    while True:
-        other = sampler.event()
-        if other.verb != event.verb:
-            return other
+    """Another verb with fresh participants and place of the same shapes (so the same
+    ``surface_signature``; the time is kept): nothing follows either way."""
+    other = change_verb(event, rng, sampler)
+    if other is None:
+        return None
+    fresh = {slot: _fresh(event.role(slot), rng) for slot in ("agent", "patient", "recipient")
+             if event.role(slot) is not None}
+    if event.place is not None:
+        fresh["place"] = Place(rng.choice(RELATIONS), _fresh(event.place.ground, rng))
+    return replace(other, **fresh)
 
 
-# Edits that make the premise more specific (so it entails the hypothesis), by polarity.
-_SPECIFIC = {False: (add_attr, specialise_head, add_modifier), True: (add_attr, specialise_head,
-                                                                      drop_modifier)}
-_GENERAL = {False: (drop_attr, generalise_head, drop_modifier), True: (drop_attr, generalise_head,
-                                                                       add_modifier)}
+# Hypotheses are premises edited by a chain of these, whatever the label; the label is then
+# read off the meanings. Entailing, neutral and contradicting edits are all in the list.
+HYPOTHESIS_EDITS = (add_attr, drop_attr, swap_attr, specialise_head, generalise_head,
+                    change_count, add_modifier, drop_modifier, replace_referent,
+                    change_modifier, change_verb)
 
 
-def _apply(edits, event, rng, sampler) -> Event | None:
-    edits = list(edits)
-    rng.shuffle(edits)
-    for edit in edits:
-        out = edit(event, rng, sampler)
+def _edit(event: Event, rng: random.Random, sampler: MeaningSampler) -> Event:
+    """One random applicable edit of ``event`` (``event`` itself if none applies)."""
+    for _ in range(4 * len(HYPOTHESIS_EDITS)):
+        out = rng.choice(HYPOTHESIS_EDITS)(event, rng, sampler)
         if out is not None:
             return out
-    return None
+    return event
 
 
-def make_premise(hyp: Event, label: str, rng: random.Random, sampler: MeaningSampler,
-                 knobs: TaskKnobs) -> Event:
-    """A premise whose NLI label against ``hyp`` is ``label`` (checked by ``nli_label``)."""
-    for _ in range(200):
-        extra = rng.random() < knobs.nli_extra_edit_rate
-        if label == ENTAILMENT:
-            prem = _apply(_SPECIFIC[hyp.negated], hyp, rng, sampler) or hyp
-            if extra:
-                prem = _apply(_SPECIFIC[hyp.negated], prem, rng, sampler) or prem
-        elif label == CONTRADICTION:
-            edit = rng.choice((swap_attr, change_count, negate))
-            prem = edit(hyp, rng, sampler) or negate(hyp, rng, sampler)
-            if extra:  # decorations that keep the label are kept by the check below
-                prem = _apply((add_attr, add_modifier), prem, rng, sampler) or prem
-        else:
-            if rng.random() < knobs.nli_unrelated_rate:
-                prem = unrelated(hyp, rng, sampler)
-            else:
-                prem = _apply(_GENERAL[hyp.negated], hyp, rng, sampler)
-                if prem is None or rng.random() < 0.25:  # a polarity flip that does not contradict
-                    flip = negate(hyp, rng, sampler)
-                    prem = (drop_modifier if hyp.negated else add_modifier)(flip, rng, sampler)
-                if prem is None:
-                    prem = unrelated(hyp, rng, sampler)
-            if extra:
-                prem = _apply((add_attr,), prem, rng, sampler) or prem
-        if nli_label(prem, hyp) == label:
-            return prem
-    raise RuntimeError(f"no premise with label {label!r} found for {hyp}")
+def english_length(event: Event, negation: bool = True) -> int:
+    """Number of words (with the full stop) of ``event``'s English realisation; with
+    ``negation=False``, of its positive counterpart."""
+    def phrase(entity: Entity) -> int:
+        return 1 if is_name(entity.head) else 2 + (entity.count > 1) + len(entity.attrs)
+
+    n = phrase(event.agent) + 2 + (event.tense == "future")  # verb (will), full stop
+    if negation and event.negated:  # "did not run" for "ran", "will not run" for "will run"
+        n += 2 if event.tense == "past" else 1
+    if event.patient is not None:
+        n += phrase(event.patient)
+    if event.recipient is not None:
+        n += 1 + phrase(event.recipient)
+    if event.place is not None:
+        n += 1 + phrase(event.place.ground)
+    if event.time is not None:
+        n += len(EN_TIME[event.time])
+    return n
+
+
+def surface_signature(event: Event) -> tuple:
+    """The wording features that the three hypotheses of a premise share: tense, English
+    length without the negation words, and the numbers of adjectives, numerals, hypernyms
+    and names. (Negation itself is balanced over labels by ``_targets``.)"""
+    entities = [e for e in (event.agent, event.patient, event.recipient,
+                            event.place.ground if event.place else None) if e is not None]
+    return (event.tense, english_length(event, negation=False),
+            sum(len(e.attrs) for e in entities), sum(e.count > 1 for e in entities),
+            sum(e.head in HYPERNYMS.values() for e in entities),
+            sum(is_name(e.head) for e in entities))
+
+
+_CANDIDATES, _ROUNDS = 8, 12  # hypothesis chains per round; rounds before a new premise
+_PREMISES = 2000  # premises tried for one triple before the knobs are declared unworkable
+
+
+def _targets(rng: random.Random, knobs: TaskKnobs) -> tuple[bool, dict[str, bool]]:
+    """The premise's polarity and each label's hypothesis polarity, drawn so that a
+    hypothesis is negated with the same probability whatever its label."""
+    negated = rng.random() < knobs.nli_negated_premise_rate
+    flip = knobs.polarity_flip_rates[negated]
+    return negated, {ENTAILMENT: negated,  # entailment keeps the polarity
+                     NEUTRAL: negated != (rng.random() < flip),
+                     CONTRADICTION: negated != (rng.random() < flip)}
+
+
+def _add(bucket: dict[tuple, list[Event]], hyp: Event) -> None:
+    bucket.setdefault(surface_signature(hyp), []).append(hyp)
+
+
+def sample_triple(rng: random.Random, sampler: MeaningSampler,
+                  knobs: TaskKnobs) -> tuple[Event, dict[str, Event]]:
+    """A premise and one hypothesis per label (label -> hypothesis), all three with the
+    same ``surface_signature``; every label is checked by ``nli_label``."""
+    negated, target = _targets(rng, knobs)
+    unrelated_neutral = rng.random() < knobs.nli_unrelated_rate
+    for _ in range(_PREMISES):
+        premise = replace(sampler.event(negation=False), negated=negated)
+        buckets: dict[str, dict[tuple, list[Event]]] = {label: {} for label in LABELS}
+        for _ in range(_ROUNDS):
+            for _ in range(_CANDIDATES):
+                chain = premise
+                for _ in range(1 + (rng.random() < knobs.nli_extra_edit_rate)):
+                    chain = _edit(chain, rng, sampler)
+                for polarity in sorted(set(target.values())):
+                    hyp = chain if chain.negated == polarity else replace(chain, negated=polarity)
+                    label = nli_label(premise, hyp)
+                    if (hyp != premise and target[label] == polarity
+                            and not (label == NEUTRAL and unrelated_neutral)):
+                        _add(buckets[label], hyp)
+                other = unrelated(chain, rng, sampler) if unrelated_neutral else None
+                if other is not None:
+                    other = replace(other, negated=target[NEUTRAL])
+                    if nli_label(premise, other) == NEUTRAL:
+                        _add(buckets[NEUTRAL], other)
+            shared = [s for s in buckets[ENTAILMENT]
+                      if s in buckets[NEUTRAL] and s in buckets[CONTRADICTION]]
+            if shared:
+                signature = rng.choice(shared)
+                return premise, {label: rng.choice(buckets[label][signature])
+                                 for label in LABELS}
+    raise ConfigError(
+        f"no NLI premise with matched entailed, neutral and contradicting hypotheses found in"
+        f" {_PREMISES} tries (premise negated: {negated}, hypotheses negated: {target});"
+        f" the meaning and task knobs leave too few attributes, numbers or modifiers to edit")
 
 
 def sample_nli(n: int, rng: random.Random, sampler: MeaningSampler,
                knobs: TaskKnobs) -> list[tuple[Event, Event, str]]:
-    """``n`` (premise, hypothesis, label) triples with labels balanced to within one."""
-    labels = [LABELS[i % 3] for i in range(n)]
-    rng.shuffle(labels)
+    """``n`` (premise, hypothesis, label) items: consecutive triples share a premise and
+    have one hypothesis of each label, in random order (the last triple may be cut short),
+    so labels are balanced to within one."""
     out = []
-    for label in labels:
-        hyp = sampler.event()
-        out.append((make_premise(hyp, label, rng, sampler, knobs), hyp, label))
-    return out
+    while len(out) < n:
+        premise, hyps = sample_triple(rng, sampler, knobs)
+        labels = list(LABELS)
+        rng.shuffle(labels)
+        out += [(premise, hyps[label], label) for label in labels]
+    return out[:n]
 
 
 # --- QA -------------------------------------------------------------------------------
