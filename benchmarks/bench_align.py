@@ -33,8 +33,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--aligner", default="eflomal", help="the pipeline's aligner")
     parser.add_argument("--symmetrize", default="grow-diag-final-and")
-    parser.add_argument("--large", action="store_true",
-                        help="also time the FastAlign model on all pairs concatenated")
+    parser.add_argument(
+        "--large",
+        action="store_true",
+        help="also time the FastAlign model on all pairs concatenated",
+    )
     parser.add_argument("--json", metavar="PATH")
     args = parser.parse_args()
 
@@ -50,9 +53,16 @@ def main() -> None:
             mid = time.perf_counter()
             symmetrize_corpus(fwd, rev, args.symmetrize)
             end = time.perf_counter()
-            rows.append({"aligner": aligner, "corpus": lp, "pairs": len(pairs),
-                         "align_s": mid - start, "symmetrize_s": end - mid,
-                         "pairs_per_s": len(pairs) / (end - start)})
+            rows.append(
+                {
+                    "aligner": aligner,
+                    "corpus": lp,
+                    "pairs": len(pairs),
+                    "align_s": mid - start,
+                    "symmetrize_s": end - mid,
+                    "pairs_per_s": len(pairs) / (end - start),
+                }
+            )
     if args.large:
         everything = [p for lp in lang_pairs for p in data[lp]]
         start = time.perf_counter()
@@ -60,9 +70,16 @@ def main() -> None:
         mid = time.perf_counter()
         symmetrize_corpus(fwd, rev, args.symmetrize)
         end = time.perf_counter()
-        rows.append({"aligner": "fastalign", "corpus": "all pairs", "pairs": len(everything),
-                     "align_s": mid - start, "symmetrize_s": end - mid,
-                     "pairs_per_s": len(everything) / (end - start)})
+        rows.append(
+            {
+                "aligner": "fastalign",
+                "corpus": "all pairs",
+                "pairs": len(everything),
+                "align_s": mid - start,
+                "symmetrize_s": end - mid,
+                "pairs_per_s": len(everything) / (end - start),
+            }
+        )
 
     with tempfile.TemporaryDirectory(prefix="bench-align-") as tmp:
         store = RunStore(Path(tmp))
@@ -72,21 +89,37 @@ def main() -> None:
 
     print(f"{'aligner':<10} {'corpus':<12} {'pairs':>7} {'align s':>8} {'sym s':>7} {'pairs/s':>9}")
     for r in rows:
-        print(f"{r['aligner']:<10} {r['corpus']:<12} {r['pairs']:>7} {r['align_s']:>8.2f}"
-              f" {r['symmetrize_s']:>7.2f} {r['pairs_per_s']:>9.0f}")
+        print(
+            f"{r['aligner']:<10} {r['corpus']:<12} {r['pairs']:>7} {r['align_s']:>8.2f}"
+            f" {r['symmetrize_s']:>7.2f} {r['pairs_per_s']:>9.0f}"
+        )
     for aligner in ALIGNERS:
         mine = [r for r in rows if r["aligner"] == aligner and r["corpus"] != "all pairs"]
         total = sum(r["pairs"] for r in mine) / sum(r["align_s"] + r["symmetrize_s"] for r in mine)
-        print(f"{aligner}: {total:.0f} pairs/s over the suite (both directions + {args.symmetrize})")
-    print(f"alignment stage ({args.aligner} + {args.symmetrize}, {len(lang_pairs)} pairs,"
-          f" profile {args.profile}, {os.cpu_count()} cores): {stage_s:.1f} s wall (bar: 60 s)")
+        print(
+            f"{aligner}: {total:.0f} pairs/s over the suite (both directions + {args.symmetrize})"
+        )
+    print(
+        f"alignment stage ({args.aligner} + {args.symmetrize}, {len(lang_pairs)} pairs,"
+        f" profile {args.profile}, {os.cpu_count()} cores): {stage_s:.1f} s wall (bar: 60 s)"
+    )
     if args.json:
-        atomic_write_json(Path(args.json), {
-            "profile": args.profile, "seed": args.seed, "cpus": os.cpu_count(),
-            "machine": platform.processor() or platform.machine(),
-            "rows": rows, "stage": {"aligner": args.aligner, "symmetrize": args.symmetrize,
-                                    "pairs": lang_pairs, "wall_s": stage_s},
-        })
+        atomic_write_json(
+            Path(args.json),
+            {
+                "profile": args.profile,
+                "seed": args.seed,
+                "cpus": os.cpu_count(),
+                "machine": platform.processor() or platform.machine(),
+                "rows": rows,
+                "stage": {
+                    "aligner": args.aligner,
+                    "symmetrize": args.symmetrize,
+                    "pairs": lang_pairs,
+                    "wall_s": stage_s,
+                },
+            },
+        )
 
 
 if __name__ == "__main__":

@@ -11,24 +11,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 from weamlib import pipeline
-from weamlib.paths import repo_root
-
-
-def copy_book_sources(dest: Path) -> None:
-    root = repo_root()
-    files = subprocess.run(
-        ["git", "ls-files", "book"], cwd=root, capture_output=True, text=True, check=True
-    ).stdout.split()
-    for rel in files:
-        target = dest / Path(rel).relative_to("book")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes((root / rel).read_bytes())
 
 
 def timed_build(profile: str, book: Path) -> dict:
@@ -45,10 +32,12 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="weam-bench-book-") as tmp:
         os.environ["WEAM_CACHE"] = str(Path(tmp) / "runs")
         book = Path(tmp) / "book"
-        copy_book_sources(book)
+        pipeline.copy_book_sources(book)
         cold = timed_build(args.profile, book)
         warm = timed_build(args.profile, book)
-    print(f"book build, profile {args.profile}: cold {cold['total_seconds']} s, warm {warm['total_seconds']} s")
+    print(
+        f"book build, profile {args.profile}: cold {cold['total_seconds']} s, warm {warm['total_seconds']} s"
+    )
     print(f"{'chapter':32s} {'cold s':>8s} {'warm s':>8s} {'peak MB':>8s}")
     for name, entry in cold["chapters"].items():
         print(
@@ -56,7 +45,9 @@ def main() -> int:
             f" {entry['peak_rss_mb']:8.0f}"
         )
     if args.json:
-        args.json.write_text(json.dumps({"profile": args.profile, "cold": cold, "warm": warm}, indent=2))
+        args.json.write_text(
+            json.dumps({"profile": args.profile, "cold": cold, "warm": warm}, indent=2)
+        )
     return 0
 
 

@@ -42,8 +42,11 @@ def length(sentence: str) -> str:
 def difference(premise: str, hypothesis: str) -> str:
     """Words only in the hypothesis (+w), only in the premise (-w), and the negations."""
     p, h = Counter(premise.lower().split()), Counter(hypothesis.lower().split())
-    return " ".join([f"+{w}" for w in (h - p).elements()] + [f"-{w}" for w in (p - h).elements()]
-                    + [f"p-not:{p['not'] > 0}", f"h-not:{h['not'] > 0}"])
+    return " ".join(
+        [f"+{w}" for w in (h - p).elements()]
+        + [f"-{w}" for w in (p - h).elements()]
+        + [f"p-not:{p['not'] > 0}", f"h-not:{h['not'] > 0}"]
+    )
 
 
 def shortcut_table(suite: Path) -> dict:
@@ -58,11 +61,17 @@ def shortcut_table(suite: Path) -> dict:
         for side in ("premise", "hypothesis"):
             for name, feature in (("words", words), ("bigrams", bigrams), ("length", length)):
                 row[f"{side} {name}"] = naive_bayes_accuracy(
-                    [feature(getattr(e, side)) for e in train], labels,
-                    [feature(getattr(e, side)) for e in test], gold)
+                    [feature(getattr(e, side)) for e in train],
+                    labels,
+                    [feature(getattr(e, side)) for e in test],
+                    gold,
+                )
         row["pair difference"] = naive_bayes_accuracy(
-            [difference(e.premise, e.hypothesis) for e in train], labels,
-            [difference(e.premise, e.hypothesis) for e in test], gold)
+            [difference(e.premise, e.hypothesis) for e in train],
+            labels,
+            [difference(e.premise, e.hypothesis) for e in test],
+            gold,
+        )
         out[split] = row
     return out
 
@@ -100,8 +109,11 @@ def bench_profile(profile: str, seed: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="weam-bench-synth-") as tmp:
         suite = Path(tmp) / "suite"
         start = time.perf_counter()
-        summary = build_suite(config, suite, progress=lambda message: marks.append(
-            (message.split()[0], time.perf_counter())))
+        summary = build_suite(
+            config,
+            suite,
+            progress=lambda message: marks.append((message.split()[0], time.perf_counter())),
+        )
         seconds = time.perf_counter() - start
         parts, last = {}, start
         for part, when in marks:
@@ -110,10 +122,14 @@ def bench_profile(profile: str, seed: int) -> dict:
         sentences = count_sentences(suite)
         shortcuts = shortcut_table(suite)
     return {
-        "profile": profile, "seed": seed, "seconds": round(seconds, 2),
+        "profile": profile,
+        "seed": seed,
+        "seconds": round(seconds, 2),
         "part_seconds": {p: round(parts.get(p, 0.0), 2) for p in PARTS},
-        "files": summary["files"], "megabytes": round(summary["bytes"] / 1e6, 2),
-        "sentences": sentences, "sentences_per_second": round(sentences / seconds),
+        "files": summary["files"],
+        "megabytes": round(summary["bytes"] / 1e6, 2),
+        "sentences": sentences,
+        "sentences_per_second": round(sentences / seconds),
         "nli_shortcuts": shortcuts,
     }
 
@@ -125,12 +141,16 @@ def main() -> int:
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     results = [bench_profile(profile, args.seed) for profile in args.profiles]
-    print(f"{'profile':8s} {'seconds':>8s} {'mono':>6s} {'par.':>6s} {'nli':>6s} {'qa':>6s}"
-          f" {'files':>6s} {'MB':>7s} {'sentences':>10s} {'sent/s':>8s}")
+    print(
+        f"{'profile':8s} {'seconds':>8s} {'mono':>6s} {'par.':>6s} {'nli':>6s} {'qa':>6s}"
+        f" {'files':>6s} {'MB':>7s} {'sentences':>10s} {'sent/s':>8s}"
+    )
     for r in results:
         parts = " ".join(f"{r['part_seconds'][p]:6.1f}" for p in PARTS)
-        print(f"{r['profile']:8s} {r['seconds']:8.1f} {parts} {r['files']:6d}"
-              f" {r['megabytes']:7.1f} {r['sentences']:10d} {r['sentences_per_second']:8d}")
+        print(
+            f"{r['profile']:8s} {r['seconds']:8.1f} {parts} {r['files']:6d}"
+            f" {r['megabytes']:7.1f} {r['sentences']:10d} {r['sentences_per_second']:8d}"
+        )
     for r in results:
         print(f"\nNLI naive Bayes accuracy, English, profile {r['profile']} (chance 33.3%):")
         table = r["nli_shortcuts"]

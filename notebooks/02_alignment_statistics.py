@@ -313,7 +313,7 @@ real_root = data_dir() if use_real_data else None
 if real_root is None:
     reason = ("`use_real_data` is off" if not use_real_data
               else "no data directory was found (set `WEAM_DATA_DIR` or place it in ../shared/data)")
-    display(Markdown(f"**Real gold sets skipped:** {reason}."))
+    display(Markdown(f"> **Note:** the real gold sets are skipped: {reason}."))
     real = pd.DataFrame()
 else:
     real_rows, real_info = evaluate_real_sets(real_pairs, aligners, [pipeline_symmetrize], seed,

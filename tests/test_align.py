@@ -183,8 +183,9 @@ def toy_corpus(n, reverse, seed=0, vocab=150):
 
 
 def diagonal_baseline(pairs):
-    return [{(i, round(i * (len(t) - 1) / max(len(s) - 1, 1))) for i in range(len(s))}
-            for s, t in pairs]
+    return [
+        {(i, round(i * (len(t) - 1) / max(len(s) - 1, 1))) for i in range(len(s))} for s, t in pairs
+    ]
 
 
 def test_fastalign_monotone_corpus_gets_high_tension_and_low_aer():
@@ -240,8 +241,13 @@ def test_eflomal_beats_diagonal_and_is_seeded():
 def test_eflomal_same_seed_same_links_on_a_hard_corpus():
     rng = random.Random(5)
     # Unrelated sentences: the sampler's randomness shows in the output.
-    pairs = [([f"a{rng.randrange(30)}" for _ in range(rng.randint(2, 8))],
-              [f"b{rng.randrange(30)}" for _ in range(rng.randint(2, 8))]) for _ in range(150)]
+    pairs = [
+        (
+            [f"a{rng.randrange(30)}" for _ in range(rng.randint(2, 8))],
+            [f"b{rng.randrange(30)}" for _ in range(rng.randint(2, 8))],
+        )
+        for _ in range(150)
+    ]
     a = eflomal_align(pairs, seed=7)[:2]
     assert eflomal_align(pairs, seed=7)[:2] == a
     assert eflomal_align(pairs, seed=8)[:2] != a
@@ -299,35 +305,96 @@ def test_cli_align_symmetrize_aer(tmp_path, capsys):
     pairs, gold = toy_corpus(200, reverse=False, seed=4)
     write_parallel(tmp_path / "p.txt", pairs)
     write_pharaoh(tmp_path / "gold.txt", [{(i + 1, j + 1) for i, j in g} for g in gold])
-    assert main(["align", "--aligner", "fastalign", "--input", str(tmp_path / "p.txt"),
-                 "--output", str(tmp_path / "fwd.txt"),
-                 "--reverse-output", str(tmp_path / "rev.txt")]) == 0
-    assert main(["symmetrize", str(tmp_path / "fwd.txt"), str(tmp_path / "rev.txt"),
-                 "--method", "grow-diag-final-and"]) == 0
+    assert (
+        main(
+            [
+                "align",
+                "--aligner",
+                "fastalign",
+                "--input",
+                str(tmp_path / "p.txt"),
+                "--output",
+                str(tmp_path / "fwd.txt"),
+                "--reverse-output",
+                str(tmp_path / "rev.txt"),
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "symmetrize",
+                str(tmp_path / "fwd.txt"),
+                str(tmp_path / "rev.txt"),
+                "--method",
+                "grow-diag-final-and",
+            ]
+        )
+        == 0
+    )
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 200 and lines[0]
-    assert main(["aer", "--gold", str(tmp_path / "gold.txt"), "--pred", str(tmp_path / "fwd.txt"),
-                 "--gold-one-based", "--text", str(tmp_path / "p.txt")]) == 0
+    assert (
+        main(
+            [
+                "aer",
+                "--gold",
+                str(tmp_path / "gold.txt"),
+                "--pred",
+                str(tmp_path / "fwd.txt"),
+                "--gold-one-based",
+                "--text",
+                str(tmp_path / "p.txt"),
+            ]
+        )
+        == 0
+    )
     scores = json.loads(capsys.readouterr().out)
     assert scores["aer"] < 0.05 and set(scores) >= {"precision", "recall", "aer"}
 
 
 def test_cli_refuses_bad_files(tmp_path, capsys):
     (tmp_path / "p.txt").write_text("a b ||| c d\na b c d\n", encoding="utf-8")
-    assert main(["align", "--input", str(tmp_path / "p.txt"), "--output",
-                 str(tmp_path / "o.txt")]) == 2
+    assert (
+        main(["align", "--input", str(tmp_path / "p.txt"), "--output", str(tmp_path / "o.txt")])
+        == 2
+    )
     assert "p.txt:2" in capsys.readouterr().err
     assert not (tmp_path / "o.txt").exists()
     (tmp_path / "q.txt").write_text("a b ||| c d\n", encoding="utf-8")
     (tmp_path / "pred.txt").write_text("0-0 1-5\n", encoding="utf-8")
     (tmp_path / "gold.txt").write_text("1-1\n", encoding="utf-8")
-    assert main(["aer", "--gold", str(tmp_path / "gold.txt"), "--pred", str(tmp_path / "pred.txt"),
-                 "--gold-one-based", "--text", str(tmp_path / "q.txt")]) == 2
+    assert (
+        main(
+            [
+                "aer",
+                "--gold",
+                str(tmp_path / "gold.txt"),
+                "--pred",
+                str(tmp_path / "pred.txt"),
+                "--gold-one-based",
+                "--text",
+                str(tmp_path / "q.txt"),
+            ]
+        )
+        == 2
+    )
     assert "pred.txt:1" in capsys.readouterr().err
     (tmp_path / "rev.txt").write_text("0-0\n0-0\n", encoding="utf-8")
     (tmp_path / "fwd.txt").write_text("0-0\n", encoding="utf-8")
-    assert main(["symmetrize", str(tmp_path / "fwd.txt"), str(tmp_path / "rev.txt"),
-                 "--method", "union"]) == 2
+    assert (
+        main(
+            [
+                "symmetrize",
+                str(tmp_path / "fwd.txt"),
+                str(tmp_path / "rev.txt"),
+                "--method",
+                "union",
+            ]
+        )
+        == 2
+    )
     assert "fwd.txt:2" in capsys.readouterr().err
 
 
@@ -355,8 +422,9 @@ def test_learning_curve_scores_the_same_sentences(run_store):
     from weamlib.align.experiments import learning_curve
 
     pairs, gold = toy_corpus(400, reverse=False, seed=6)
-    rows = learning_curve(pairs, gold, [50, 400, 10_000], "fastalign", "intersection",
-                          store=run_store, n_eval=100)
+    rows = learning_curve(
+        pairs, gold, [50, 400, 10_000], "fastalign", "intersection", store=run_store, n_eval=100
+    )
     assert [r["size"] for r in rows] == [50, 400]
     assert {r["n_sure"] for r in rows} == {sum(len(g) for g in gold[:50])}
     assert rows[-1]["aer"] <= rows[0]["aer"]
@@ -384,8 +452,9 @@ def test_ensure_all_alignments_matches_single_calls(toy_suite, run_store, tmp_pa
     write_parallel(toy_suite / "parallel" / "en-yy.txt", pairs)
     runs = ensure_all_alignments(toy_suite, None, "fastalign", "union", 0, run_store, workers=2)
     assert list(runs) == ["en-xx", "en-yy"]
-    alone = ensure_alignments(toy_suite, "en-yy", "fastalign", "union", 0,
-                              RunStore(tmp_path / "other"))
+    alone = ensure_alignments(
+        toy_suite, "en-yy", "fastalign", "union", 0, RunStore(tmp_path / "other")
+    )
     assert load_links(runs["en-yy"]) == load_links(alone)
     assert "aer" not in runs["en-yy"].results  # no gold file for en-yy
 

@@ -7,7 +7,6 @@ import functools
 import http.server
 import os
 import shutil
-import subprocess
 import threading
 from pathlib import Path
 
@@ -21,24 +20,15 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.slow
 
 
-def _tracked_book_sources(dest: Path) -> None:
-    tracked = subprocess.run(
-        ["git", "ls-files", "book"], cwd=REPO, capture_output=True, text=True, check=True
-    ).stdout.split()
-    for rel in tracked:
-        target = dest / Path(rel).relative_to("book")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(REPO / rel, target)
-
-
 @pytest.fixture(scope="session")
 def smoke_book(tmp_path_factory):
     """The whole smoke book, built into a temporary copy of book/ with a fresh run store."""
     book = tmp_path_factory.mktemp("book")
-    _tracked_book_sources(book)
+    pipeline.copy_book_sources(book)
     before = {p: p.read_bytes() for p in (REPO / "notebooks").glob("*.py")}
     old = os.environ.get("WEAM_CACHE")
-    os.environ["WEAM_CACHE"] = str(tmp_path_factory.mktemp("runs"))
+    cache = tmp_path_factory.mktemp("runs")
+    os.environ["WEAM_CACHE"] = str(cache)
     try:
         report = pipeline.build_book("smoke", book_dir=book, log=lambda *a, **k: None)
     finally:
@@ -47,7 +37,7 @@ def smoke_book(tmp_path_factory):
         else:
             os.environ["WEAM_CACHE"] = old
     after = {p: p.read_bytes() for p in (REPO / "notebooks").glob("*.py")}
-    return {"dir": book, "report": report, "sources_unchanged": before == after}
+    return {"dir": book, "report": report, "sources_unchanged": before == after, "cache": cache}
 
 
 def test_every_chapter_executes_without_errors(smoke_book):
@@ -56,7 +46,7 @@ def test_every_chapter_executes_without_errors(smoke_book):
         errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
         assert not errors, f"{source.name}: {errors}"
         injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
-        assert injected and "profile = \"smoke\"" in injected[0].source, source.name
+        assert injected and 'profile = "smoke"' in injected[0].source, source.name
 
 
 def test_build_report_records_every_chapter(smoke_book):
@@ -80,11 +70,29 @@ def test_html_has_every_page_and_no_remote_assets(smoke_book):
         assert (html / page).is_file(), page
     for page in html.rglob("*.html"):
         text = page.read_text(encoding="utf-8")
-        for attr in ('src="http', "src=\"//", 'href="//'):
+        for attr in ('src="http', 'src="//', 'href="//'):
             assert attr not in text, f"{page.name} loads a remote asset ({attr})"
         # stylesheets/scripts only from the site; plain links to papers are fine
         assert 'rel="stylesheet" href="http' not in text, page.name
     assert (html / "mathjax" / "tex-svg.js").is_file()
+
+
+@pytest.mark.parametrize(
+    "chapter, switch", [("01_data", "show_real_data"), ("02_alignment_statistics", "use_real_data")]
+)
+def test_real_data_sections_say_so_when_data_is_absent(
+    smoke_book, tmp_path, monkeypatch, chapter, switch
+):
+    monkeypatch.setenv("WEAM_CACHE", str(smoke_book["cache"]))
+    (source,) = pipeline.chapters([chapter])
+    pipeline.run_chapter(source, "smoke", tmp_path, {switch: False})
+    nb = nbformat.read(tmp_path / f"{chapter}.ipynb", as_version=4)
+    shown = "".join(
+        str(o.get("data", {}).get("text/markdown", "")) + str(o.get("text", ""))
+        for c in nb.cells
+        for o in c.get("outputs", [])
+    )
+    assert "Note" in shown and "skipped" in shown, chapter
 
 
 def test_failing_cell_fails_with_the_cell_and_its_error(tmp_path):

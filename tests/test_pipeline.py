@@ -36,7 +36,11 @@ def test_declared_parameters_reads_the_parameters_cell(tmp_path):
         + '\n# %% tags=["parameters"]\nprofile = "default"\nrate = 0.3\nlangs = ["a", "b"]\n'
         + "\n# %%\nx = rate * 2\n"
     )
-    assert pipeline.declared_parameters(nb) == {"profile": "default", "rate": 0.3, "langs": ["a", "b"]}
+    assert pipeline.declared_parameters(nb) == {
+        "profile": "default",
+        "rate": 0.3,
+        "langs": ["a", "b"],
+    }
 
 
 def test_parameters_must_be_literals(tmp_path):
@@ -106,7 +110,9 @@ def test_every_chapter_is_in_the_table_of_contents_and_has_a_header():
 
 
 def test_cli_params_prints_resolved_yaml(capsys):
-    assert cli.main(["params", "00_environment", "--profile", "smoke", "-p", "matmul_size", "32"]) == 0
+    assert (
+        cli.main(["params", "00_environment", "--profile", "smoke", "-p", "matmul_size", "32"]) == 0
+    )
     printed = yaml.safe_load(capsys.readouterr().out)
     assert printed["matmul_size"] == 32 and printed["profile"] == "smoke"
 

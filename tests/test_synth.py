@@ -61,8 +61,11 @@ E, N, C = "entailment", "neutral", "contradiction"
 
 
 def _hashes(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -107,9 +110,12 @@ def test_manifest_lists_every_file_with_its_count(smoke_suite):
         assert f"nli/dev-{lang}.tsv" in listed and f"nli/test-{lang}.tsv" in listed
         assert f"qa/dev-context-{lang}-question-{lang}.json" in listed
         if lang != "en":
-            assert {f"parallel/en-{lang}.txt", f"parallel/en-{lang}.gold",
-                    f"nli/translate-train-{lang}.tsv",
-                    f"qa/translate-train-context-{lang}-question-{lang}.json"} <= listed
+            assert {
+                f"parallel/en-{lang}.txt",
+                f"parallel/en-{lang}.gold",
+                f"nli/translate-train-{lang}.tsv",
+                f"qa/translate-train-context-{lang}-question-{lang}.json",
+            } <= listed
     counts = {f["path"]: f["count"] for f in manifest["files"]}
     assert counts["nli/train-en.tsv"] == 600
     assert len(load_nli(smoke_suite, "train", "en")) == 600
@@ -149,7 +155,9 @@ def test_ensure_suite_builds_once_through_the_run_store(run_store, monkeypatch):
 
 
 def test_cli_writes_the_suite(tmp_path, capsys):
-    assert cli_main(["synth", "--profile", "smoke", "--out", str(tmp_path / "s"), "--seed", "2"]) == 0
+    assert (
+        cli_main(["synth", "--profile", "smoke", "--out", str(tmp_path / "s"), "--seed", "2"]) == 0
+    )
     assert (tmp_path / "s" / "qa" / "train-context-en-question-en.json").is_file()
     assert "wrote" in capsys.readouterr().out
 
@@ -157,10 +165,21 @@ def test_cli_writes_the_suite(tmp_path, capsys):
 # --- gold alignments -------------------------------------------------------------------------
 
 
-_FUNCTION_GLOSS = {"the": {"DEF"}, "to": {"DAT", "to"}, "in": {"IN", "in"},
-                   "near": {"NEAR", "near"}, "did": {"PST"}, "will": {"FUT"}, "not": {"NEG"}}
-_TIME_WORDS = {"last": "last_night", "night": "last_night", "next": "next_week",
-               "week": "next_week"}
+_FUNCTION_GLOSS = {
+    "the": {"DEF"},
+    "to": {"DAT", "to"},
+    "in": {"IN", "in"},
+    "near": {"NEAR", "near"},
+    "did": {"PST"},
+    "will": {"FUT"},
+    "not": {"NEG"},
+}
+_TIME_WORDS = {
+    "last": "last_night",
+    "night": "last_night",
+    "next": "next_week",
+    "week": "next_week",
+}
 
 
 def _allowed_glosses(word: str) -> set[str]:
@@ -215,8 +234,9 @@ def test_gold_file_round_trips_with_indices_in_range(smoke_suite):
 
 
 def _transitive(negated=False, tense="past"):
-    return Event("see", Entity("dog"), Entity("cat", (("colour", "red"),)), tense=tense,
-                 negated=negated)
+    return Event(
+        "see", Entity("dog"), Entity("cat", (("colour", "red"),)), tense=tense, negated=negated
+    )
 
 
 def _index(tokens, element):
@@ -276,23 +296,26 @@ RED, BLUE = (("colour", "red"),), (("colour", "blue"),)
 PARK = Place("in", Entity("park"))
 
 
-@pytest.mark.parametrize("premise,hypothesis,label", [
-    (_ev(attrs=RED), _ev(), E),  # dropped modifier
-    (_ev(), _ev(agent="animal"), E),  # generalised head
-    (_ev(place=PARK, time="yesterday"), _ev(), E),  # dropped event modifiers
-    (_ev(negated=True), _ev(negated=True, place=PARK), E),  # negation reverses that
-    (_ev(negated=True, place=PARK), _ev(negated=True), N),
-    (_ev(attrs=RED), _ev(attrs=BLUE), C),  # exclusive attribute swap
-    (_ev(count=2), _ev(count=3), C),  # different numbers
-    (_ev(place=PARK), _ev(negated=True), C),  # negation
-    (_ev(negated=True), _ev(place=PARK), C),
-    (_ev(negated=True, place=PARK), _ev(), N),  # not running in the park != not running
-    (_ev(), _ev(attrs=RED), N),  # added information
-    (_ev(), _ev(place=PARK), N),
-    (_ev(agent="animal"), _ev(), N),
-    (_ev(), _ev(verb="sleep"), N),  # unrelated event
-    (_ev(agent="dog", attrs=RED), _ev(agent="cat", attrs=BLUE), N),  # other referent
-])
+@pytest.mark.parametrize(
+    "premise,hypothesis,label",
+    [
+        (_ev(attrs=RED), _ev(), E),  # dropped modifier
+        (_ev(), _ev(agent="animal"), E),  # generalised head
+        (_ev(place=PARK, time="yesterday"), _ev(), E),  # dropped event modifiers
+        (_ev(negated=True), _ev(negated=True, place=PARK), E),  # negation reverses that
+        (_ev(negated=True, place=PARK), _ev(negated=True), N),
+        (_ev(attrs=RED), _ev(attrs=BLUE), C),  # exclusive attribute swap
+        (_ev(count=2), _ev(count=3), C),  # different numbers
+        (_ev(place=PARK), _ev(negated=True), C),  # negation
+        (_ev(negated=True), _ev(place=PARK), C),
+        (_ev(negated=True, place=PARK), _ev(), N),  # not running in the park != not running
+        (_ev(), _ev(attrs=RED), N),  # added information
+        (_ev(), _ev(place=PARK), N),
+        (_ev(agent="animal"), _ev(), N),
+        (_ev(), _ev(verb="sleep"), N),  # unrelated event
+        (_ev(agent="dog", attrs=RED), _ev(agent="cat", attrs=BLUE), N),  # other referent
+    ],
+)
 def test_nli_labels_of_hand_worked_pairs(premise, hypothesis, label):
     assert nli_label(premise, hypothesis) == label
 
@@ -319,16 +342,18 @@ def nli_items():
 @pytest.fixture(scope="module")
 def nli_english(nli_items, langs):
     en = langs["en"]
-    return [formats.NLIExample(text(realise(en, p)), text(realise(en, h)), lab)
-            for p, h, lab in nli_items]
+    return [
+        formats.NLIExample(text(realise(en, p)), text(realise(en, h)), lab)
+        for p, h, lab in nli_items
+    ]
 
 
 def test_suite_nli_files_hold_premise_triples(smoke_suite):
     for split, lang in (("train", "en"), ("dev", "sund"), ("test", "en")):
         items = load_nli(smoke_suite, split, lang)
         for k in range(0, len(items), 3):
-            assert len({e.premise for e in items[k:k + 3]}) == 1
-            assert sorted(e.label for e in items[k:k + 3]) == sorted((E, N, C))
+            assert len({e.premise for e in items[k : k + 3]}) == 1
+            assert sorted(e.label for e in items[k : k + 3]) == sorted((E, N, C))
 
 
 def test_hypothesis_only_baseline_sits_near_chance(nli_english):
@@ -354,15 +379,18 @@ def test_bigrams_and_length_of_one_side_carry_no_label(nli_english):
     for side in ("premise", "hypothesis"):
         for name, feature in features.items():
             accuracy = naive_bayes_accuracy(
-                [feature(getattr(e, side)) for e in train], [e.label for e in train],
-                [feature(getattr(e, side)) for e in test], [e.label for e in test])
+                [feature(getattr(e, side)) for e in train],
+                [e.label for e in train],
+                [feature(getattr(e, side)) for e in test],
+                [e.label for e in test],
+            )
             assert abs(accuracy - 1 / 3) < 0.05, (side, name, accuracy)
 
 
 def test_nli_items_are_premise_triples_with_matched_hypotheses(nli_items):
     assert len(nli_items) % 3 == 0
     for k in range(0, len(nli_items), 3):
-        triple = nli_items[k:k + 3]
+        triple = nli_items[k : k + 3]
         assert len({p for p, _, _ in triple}) == 1
         assert sorted(label for _, _, label in triple) == sorted((E, N, C))
         assert len({surface_signature(h) for _, h, _ in triple}) == 1
@@ -450,8 +478,8 @@ def test_qa_answers_are_at_their_offsets_in_every_language(smoke_suite):
     for lang in LANGS:
         for split in ("dev", "test") + (("translate-train",) if lang != "en" else ("train",)):
             for ex in load_qa(smoke_suite, split, lang):
-                (answer, start), = ex.answers
-                assert ex.context[start:start + len(answer)] == answer
+                ((answer, start),) = ex.answers
+                assert ex.context[start : start + len(answer)] == answer
                 assert ex.id.replace("translate-", "") in types or ex.id in types
 
 
@@ -490,7 +518,7 @@ def test_translation_noise_keeps_the_protected_span():
     words = [f"w{i}" for i in range(40)] + ["."]
     rng = random.Random(0)
     out, span = add_noise(words, 0.5, rng, ["x", "y"], protect=(10, 13))
-    assert out[span[0]:span[1]] == ["w10", "w11", "w12"] and out[-1] == "."
+    assert out[span[0] : span[1]] == ["w10", "w11", "w12"] and out[-1] == "."
     assert out != words
     assert add_noise(words, 0.0, rng, ["x"]) == (words, None)
 
@@ -538,8 +566,14 @@ def test_invalid_spec_values_are_refused(tmp_path):
 def test_a_new_spec_file_is_a_new_language(tmp_path):
     for code in LANGS:
         shutil.copy(languages_dir() / f"{code}.yml", tmp_path)
-    _write_spec(tmp_path, "zork", lambda d: d.update(script="hangul", word_order=[
-        "O", "S", "V", "IO", "PLACE", "TIME"]) or d["lexicon"].update(cognate_rate=0))
+    _write_spec(
+        tmp_path,
+        "zork",
+        lambda d: (
+            d.update(script="hangul", word_order=["O", "S", "V", "IO", "PLACE", "TIME"])
+            or d["lexicon"].update(cognate_rate=0)
+        ),
+    )
     lang = load_language("zork", tmp_path)
     tokens = realise(lang, _transitive())
     assert _index(tokens, "patient")[0] < _index(tokens, "agent")[0] < _index(tokens, "verb")[0]

@@ -22,8 +22,10 @@ def corpus(seed=0, n=400):
     rng = random.Random(seed)
     stems = ["walk", "talk", "house", "garden", "river", "kiito", "maison", "Haus"]
     suffixes = ["", "s", "ed", "ing", "lla", "ssa", "ksi"]
-    lines = [" ".join(rng.choice(stems) + rng.choice(suffixes) for _ in range(rng.randint(3, 9)))
-             for _ in range(n)]
+    lines = [
+        " ".join(rng.choice(stems) + rng.choice(suffixes) for _ in range(rng.randint(3, 9)))
+        for _ in range(n)
+    ]
     return lines + ["大 狗 看见 一 只 小 猫 。"] * 20
 
 
@@ -34,8 +36,13 @@ def tok():
 
 def test_special_tokens_come_first(tok):
     assert tok.convert_ids_to_tokens(list(range(5))) == list(SPECIAL_TOKENS)
-    assert (tok.pad_token_id, tok.unk_token_id, tok.cls_token_id, tok.sep_token_id,
-            tok.mask_token_id) == (0, 1, 2, 3, 4)
+    assert (
+        tok.pad_token_id,
+        tok.unk_token_id,
+        tok.cls_token_id,
+        tok.sep_token_id,
+        tok.mask_token_id,
+    ) == (0, 1, 2, 3, 4)
     enc = tok("walks home", "maison")
     assert enc["input_ids"][0] == tok.cls_token_id and enc["input_ids"][-1] == tok.sep_token_id
     assert enc["token_type_ids"][-1] == 1 and enc["token_type_ids"][0] == 0

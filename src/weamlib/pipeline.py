@@ -95,7 +95,9 @@ def declared_parameters(source: Path) -> dict[str, Any]:
     nb = jupytext.read(source)
     cells = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
     if len(cells) != 1:
-        raise ConfigError(f"{source}: expected exactly one cell tagged 'parameters', found {len(cells)}")
+        raise ConfigError(
+            f"{source}: expected exactly one cell tagged 'parameters', found {len(cells)}"
+        )
     params: dict[str, Any] = {}
     for node in ast.parse(cells[0].source).body:
         if not (isinstance(node, ast.Assign) and len(node.targets) == 1):
@@ -318,6 +320,22 @@ def record_chapter(report_path: Path, record: ChapterRecord) -> dict:
     return report
 
 
+def copy_book_sources(dest: Path) -> Path:
+    """Copy the book's committed sources (config, toc, prose pages) into ``dest``.
+
+    A build in ``dest`` then leaves the repository's ``book/`` untouched (tests, benchmarks).
+    """
+    root = repo_root()
+    tracked = subprocess.run(
+        ["git", "ls-files", "book"], cwd=root, capture_output=True, text=True, check=True
+    ).stdout.split()
+    for rel in tracked:
+        target = Path(dest) / Path(rel).relative_to("book")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(root / rel, target)
+    return Path(dest)
+
+
 def install_mathjax(book_dir: Path) -> Path:
     """Copy MathJax 3 (from the django-static-mathjax wheel) into ``_mathjax/mathjax``.
 
@@ -344,11 +362,18 @@ def install_mathjax(book_dir: Path) -> Path:
 def build_html(book_dir: Path) -> Path:
     """Run Jupyter Book 1.x on ``book_dir`` (execution is off in its _config.yml)."""
     install_mathjax(book_dir)
-    cmd = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(book_dir), "--keep-going"]
+    cmd = [
+        str(Path(sys.executable).with_name("jupyter-book")),
+        "build",
+        str(book_dir),
+        "--keep-going",
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     html = Path(book_dir) / "_build" / "html"
     if proc.returncode != 0 or not (html / "index.html").is_file():
-        raise RuntimeError(f"jupyter-book build failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+        raise RuntimeError(
+            f"jupyter-book build failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+        )
     return html
 
 

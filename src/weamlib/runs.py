@@ -35,7 +35,9 @@ def to_jsonable(config: Any) -> Any:
     if dataclasses.is_dataclass(config) and not isinstance(config, type):
         return to_jsonable(dataclasses.asdict(config))
     if isinstance(config, Mapping):
-        return {str(k): to_jsonable(v) for k, v in sorted(config.items(), key=lambda kv: str(kv[0]))}
+        return {
+            str(k): to_jsonable(v) for k, v in sorted(config.items(), key=lambda kv: str(kv[0]))
+        }
     if isinstance(config, list | tuple):
         return [to_jsonable(v) for v in config]
     if isinstance(config, Path):

@@ -41,16 +41,25 @@ class TokenizerConfig:
                 f"tokenizer.vocab_size must be an int > {len(SPECIAL_TOKENS)}, got {self.vocab_size!r}"
             )
         if not isinstance(self.min_frequency, int) or self.min_frequency < 1:
-            raise ConfigError(f"tokenizer.min_frequency must be an int >= 1, got {self.min_frequency!r}")
+            raise ConfigError(
+                f"tokenizer.min_frequency must be an int >= 1, got {self.min_frequency!r}"
+            )
         if not isinstance(self.limit_alphabet, int) or self.limit_alphabet < 1:
-            raise ConfigError(f"tokenizer.limit_alphabet must be an int >= 1, got {self.limit_alphabet!r}")
+            raise ConfigError(
+                f"tokenizer.limit_alphabet must be an int >= 1, got {self.limit_alphabet!r}"
+            )
 
 
 def _backend():
     from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers
 
-    backend = Tokenizer(models.WordPiece(vocab={t: i for i, t in enumerate(SPECIAL_TOKENS)},
-                                         unk_token="[UNK]", continuing_subword_prefix="##"))
+    backend = Tokenizer(
+        models.WordPiece(
+            vocab={t: i for i, t in enumerate(SPECIAL_TOKENS)},
+            unk_token="[UNK]",
+            continuing_subword_prefix="##",
+        )
+    )
     backend.normalizer = normalizers.BertNormalizer(
         clean_text=True, handle_chinese_chars=True, strip_accents=False, lowercase=False
     )
@@ -157,8 +166,9 @@ def train_tokenizer(lines: Iterable[str], cfg: TokenizerConfig | None = None):
     cfg = cfg or TokenizerConfig()
     vocab = learn_vocab(word_counts(lines), cfg)
     backend = _backend()
-    backend.model = models.WordPiece(vocab={t: i for i, t in enumerate(vocab)},
-                                     unk_token="[UNK]", continuing_subword_prefix="##")
+    backend.model = models.WordPiece(
+        vocab={t: i for i, t in enumerate(vocab)}, unk_token="[UNK]", continuing_subword_prefix="##"
+    )
     backend.post_processor = TemplateProcessing(
         single="[CLS] $A [SEP]",
         pair="[CLS] $A [SEP] $B:1 [SEP]:1",
@@ -166,8 +176,13 @@ def train_tokenizer(lines: Iterable[str], cfg: TokenizerConfig | None = None):
     )
     return BertTokenizerFast(
         tokenizer_object=backend,
-        unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]", sep_token="[SEP]",
-        mask_token="[MASK]", do_lower_case=False, tokenize_chinese_chars=True,
+        unk_token="[UNK]",
+        pad_token="[PAD]",
+        cls_token="[CLS]",
+        sep_token="[SEP]",
+        mask_token="[MASK]",
+        do_lower_case=False,
+        tokenize_chinese_chars=True,
         strip_accents=False,
     )
 
@@ -228,8 +243,9 @@ def word_pieces_batch(tokenizer, sentences: Sequence[Sequence[str]]) -> list[lis
     """``word_pieces`` for many pre-split sentences at once (one fast-tokenizer batch call)."""
     if not sentences:
         return []
-    enc = tokenizer([list(s) for s in sentences], is_split_into_words=True,
-                    add_special_tokens=False)
+    enc = tokenizer(
+        [list(s) for s in sentences], is_split_into_words=True, add_special_tokens=False
+    )
     out = []
     for k, words in enumerate(sentences):
         counts = [0] * len(words)

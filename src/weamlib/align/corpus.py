@@ -35,7 +35,9 @@ def aligner_config(aligner: str, **opts) -> EflomalConfig | FastAlignConfig:
     """The validated config of ``aligner`` with ``opts`` set; unknown names raise ConfigError."""
     classes = {"eflomal": EflomalConfig, "fastalign": FastAlignConfig}
     if aligner not in classes:
-        raise ConfigError(f"aligner: unknown aligner {aligner!r}; choose one of {', '.join(ALIGNERS)}")
+        raise ConfigError(
+            f"aligner: unknown aligner {aligner!r}; choose one of {', '.join(ALIGNERS)}"
+        )
     cls = classes[aligner]
     known = set(cls.__dataclass_fields__)
     unknown = sorted(set(opts) - known)
@@ -233,7 +235,9 @@ def ensure_alignments(
         "stage": "pair",
         "directional": directional.path.name,
         "corpus_sha256": directional.config["corpus_sha256"],
-        "gold_sha256": hashlib.sha256(gold_path.read_bytes()).hexdigest() if gold_path.is_file() else None,
+        "gold_sha256": hashlib.sha256(gold_path.read_bytes()).hexdigest()
+        if gold_path.is_file()
+        else None,
         "lang_pair": lang_pair,
         "symmetrize": symmetrize,
     }

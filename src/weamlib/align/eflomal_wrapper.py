@@ -99,8 +99,11 @@ def seed_shim() -> Path | None:
     fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".so.tmp")
     os.close(fd)
     try:
-        subprocess.run([cc, "-shared", "-fPIC", "-O2", "-o", tmp, str(SHIM_SOURCE), "-ldl"],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [cc, "-shared", "-fPIC", "-O2", "-o", tmp, str(SHIM_SOURCE), "-ldl"],
+            check=True,
+            capture_output=True,
+        )
         os.replace(tmp, target)
     except (subprocess.CalledProcessError, OSError):
         Path(tmp).unlink(missing_ok=True)
@@ -146,10 +149,13 @@ def eflomal_align(
     if seed is not None:
         shim = seed_shim()
         if shim is None:
-            warnings.warn("no C compiler found: eflomal runs unseeded (not reproducible)",
-                          stacklevel=2)
+            warnings.warn(
+                "no C compiler found: eflomal runs unseeded (not reproducible)", stacklevel=2
+            )
         else:
-            env["LD_PRELOAD"] = f"{shim} {env['LD_PRELOAD']}" if env.get("LD_PRELOAD") else str(shim)
+            env["LD_PRELOAD"] = (
+                f"{shim} {env['LD_PRELOAD']}" if env.get("LD_PRELOAD") else str(shim)
+            )
             env["WEAMLIB_EFLOMAL_SEED"] = str(int(seed))
             env["OMP_NUM_THREADS"] = "1"
             deterministic = True
@@ -157,18 +163,42 @@ def eflomal_align(
         tmp = Path(tmpdir)
         with open(tmp / "src", "wb") as srcf, open(tmp / "tgt", "wb") as tgtf:
             eflomal.Aligner(model=cfg.model).prepare_files(
-                (" ".join(s) + "\n" for s, _ in pairs), srcf,
-                (" ".join(t) + "\n" for _, t in pairs), tgtf, None, None)
-        args = [str(eflomal_binary()), "-m", str(cfg.model), "-s", str(tmp / "src"),
-                "-t", str(tmp / "tgt"), "-n", str(cfg.n_samplers), "-N", str(cfg.null_prior),
-                "-1", str(schedule[0]), "-f", str(tmp / "fwd"), "-r", str(tmp / "rev"), "-q"]
+                (" ".join(s) + "\n" for s, _ in pairs),
+                srcf,
+                (" ".join(t) + "\n" for _, t in pairs),
+                tgtf,
+                None,
+                None,
+            )
+        args = [
+            str(eflomal_binary()),
+            "-m",
+            str(cfg.model),
+            "-s",
+            str(tmp / "src"),
+            "-t",
+            str(tmp / "tgt"),
+            "-n",
+            str(cfg.n_samplers),
+            "-N",
+            str(cfg.null_prior),
+            "-1",
+            str(schedule[0]),
+            "-f",
+            str(tmp / "fwd"),
+            "-r",
+            str(tmp / "rev"),
+            "-q",
+        ]
         if cfg.model >= 2:
             args += ["-2", str(schedule[1])]
         if cfg.model >= 3:
             args += ["-3", str(schedule[2])]
         proc = subprocess.run(args, env=env, capture_output=True, text=True)
         if proc.returncode != 0:
-            raise RuntimeError(f"eflomal failed (exit {proc.returncode}): {proc.stderr.strip()[-500:]}")
+            raise RuntimeError(
+                f"eflomal failed (exit {proc.returncode}): {proc.stderr.strip()[-500:]}"
+            )
         # eflomal's "forward" model generates target words (each target word gets at most one
         # link); this module's forward is fast_align's: each *source* word gets at most one.
         fwd = _read_links(tmp / "rev", n)

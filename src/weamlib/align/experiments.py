@@ -46,17 +46,29 @@ def score_methods(
     """
     n = len(gold)
     fwd, rev = list(forward[:n]), list(reverse[:n])
-    rows = [{"method": "forward", **alignment_scores(fwd, gold).as_dict()},
-            {"method": "reverse", **alignment_scores(rev, gold).as_dict()}]
+    rows = [
+        {"method": "forward", **alignment_scores(fwd, gold).as_dict()},
+        {"method": "reverse", **alignment_scores(rev, gold).as_dict()},
+    ]
     for method in methods:
-        rows.append({"method": method,
-                     **alignment_scores(symmetrize_corpus(fwd, rev, method), gold).as_dict()})
+        rows.append(
+            {
+                "method": method,
+                **alignment_scores(symmetrize_corpus(fwd, rev, method), gold).as_dict(),
+            }
+        )
     return rows
 
 
 def evaluate_aligners(
-    pairs: Pairs, gold: Sequence, aligners: Sequence[str], methods: Sequence[str], seed: int = 0,
-    store: RunStore | None = None, n_eval: int | None = None, options: dict | None = None,
+    pairs: Pairs,
+    gold: Sequence,
+    aligners: Sequence[str],
+    methods: Sequence[str],
+    seed: int = 0,
+    store: RunStore | None = None,
+    n_eval: int | None = None,
+    options: dict | None = None,
 ) -> list[dict]:
     """Train each aligner on ``pairs`` (cached) and score it on the first ``n_eval`` gold
     sentences. ``options``: per aligner name, its config fields. Rows carry ``aligner``
@@ -71,8 +83,15 @@ def evaluate_aligners(
 
 
 def learning_curve(
-    pairs: Pairs, gold: Sequence, sizes: Sequence[int], aligner: str, method: str,
-    seed: int = 0, store: RunStore | None = None, n_eval: int = 500, options: dict | None = None,
+    pairs: Pairs,
+    gold: Sequence,
+    sizes: Sequence[int],
+    aligner: str,
+    method: str,
+    seed: int = 0,
+    store: RunStore | None = None,
+    n_eval: int = 500,
+    options: dict | None = None,
 ) -> list[dict]:
     """AER of ``aligner`` + ``method`` trained on the first ``size`` pairs, scored on the
     first ``min(n_eval, min(sizes))`` sentences (the same ones at every size)."""
@@ -112,8 +131,13 @@ def load_real_training(
                 extra.append((en_tok, xx_tok) if en_first else (xx_tok, en_tok))
                 taken += 1
         sources.append(f"{name}:{lang}:{split} ({taken})")
-    info = {"pair": pair, "n_gold": len(pairs), "n_extra": len(extra), "extra_sources": sources,
-            "extra_unsegmented": xx in UNSEGMENTED and bool(extra)}
+    info = {
+        "pair": pair,
+        "n_gold": len(pairs),
+        "n_extra": len(extra),
+        "extra_sources": sources,
+        "extra_unsegmented": xx in UNSEGMENTED and bool(extra),
+    }
     return pairs + extra, gold, info
 
 
@@ -143,9 +167,15 @@ def example_index(pairs: Pairs, min_len: int = 6, max_len: int = 12, start: int 
 
 
 def evaluate_real_sets(
-    gold_pairs: Sequence[str], aligners: Sequence[str], methods: Sequence[str], seed: int = 0,
-    max_extra: int = 0, data_dir: str | Path | None = None, store: RunStore | None = None,
-    workers: int | None = None, options: dict | None = None,
+    gold_pairs: Sequence[str],
+    aligners: Sequence[str],
+    methods: Sequence[str],
+    seed: int = 0,
+    max_extra: int = 0,
+    data_dir: str | Path | None = None,
+    store: RunStore | None = None,
+    workers: int | None = None,
+    options: dict | None = None,
 ) -> tuple[list[dict], list[dict]]:
     """``evaluate_aligners`` on each real gold set (with ``load_real_training``'s extra
     bitext), the sets side by side in ``workers`` threads: (score rows, per-set info rows).

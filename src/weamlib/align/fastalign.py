@@ -69,9 +69,13 @@ class FastAlignConfig:
         if self.tension_min <= 0 or self.tension_max <= self.tension_min:
             raise ConfigError("fastalign.tension_min/tension_max must satisfy 0 < min < max")
         if not isinstance(self.tension_steps, int) or self.tension_steps < 0:
-            raise ConfigError(f"fastalign.tension_steps must be an int >= 0, got {self.tension_steps!r}")
+            raise ConfigError(
+                f"fastalign.tension_steps must be an int >= 0, got {self.tension_steps!r}"
+            )
         if self.tension_step_size <= 0:
-            raise ConfigError(f"fastalign.tension_step_size must be > 0, got {self.tension_step_size!r}")
+            raise ConfigError(
+                f"fastalign.tension_step_size must be > 0, got {self.tension_step_size!r}"
+            )
         if self.alpha <= 0:
             raise ConfigError(f"fastalign.alpha must be > 0, got {self.alpha!r}")
 
@@ -99,8 +103,9 @@ def encode(sentences: Sequence[Sequence[str]], lowercase: bool = False) -> Encod
                 tok = tok.lower()
             ids.append(index.setdefault(tok, len(index)))
         offsets.append(len(ids))
-    return EncodedSide(np.asarray(ids, dtype=np.int32), np.asarray(offsets, dtype=np.int64),
-                       len(index))
+    return EncodedSide(
+        np.asarray(ids, dtype=np.int32), np.asarray(offsets, dtype=np.int64), len(index)
+    )
 
 
 @numba.njit(cache=True, nogil=True)
@@ -119,8 +124,25 @@ def _cell_keys(src, src_off, tgt, tgt_off, cell_off, n_src_vocab):
 
 
 @numba.njit(cache=True, nogil=True)
-def _em_pass(src, src_off, tgt_off, cell_off, pair_id, group, t, t_null, p0, tension,
-             favor_diag, use_null, viterbi, counts, null_counts, nonnull_mass, links):
+def _em_pass(
+    src,
+    src_off,
+    tgt_off,
+    cell_off,
+    pair_id,
+    group,
+    t,
+    t_null,
+    p0,
+    tension,
+    favor_diag,
+    use_null,
+    viterbi,
+    counts,
+    null_counts,
+    nonnull_mass,
+    links,
+):
     """One E-step (or the Viterbi pass). Returns (log-likelihood, Σ posterior·h, n_links).
 
     Accumulates expected counts into ``counts``/``null_counts`` and the posterior mass on
@@ -212,7 +234,9 @@ def _model_feat(group_m, group_n, nonnull_mass, tension):
     return out
 
 
-def _normalize(counts: np.ndarray, pair_e: np.ndarray, n_e: int, cfg: FastAlignConfig) -> np.ndarray:
+def _normalize(
+    counts: np.ndarray, pair_e: np.ndarray, n_e: int, cfg: FastAlignConfig
+) -> np.ndarray:
     if cfg.variational_bayes:
         tot = np.bincount(pair_e, weights=counts + cfg.alpha, minlength=n_e)
         return np.exp(digamma(counts + cfg.alpha) - digamma(tot)[pair_e])
@@ -249,7 +273,9 @@ def train_direction(src: EncodedSide, tgt: EncodedSide, cfg: FastAlignConfig) ->
     if n_sent == 0:
         return FastAlignResult([], cfg.tension, [cfg.tension], [])
     cell_off = np.concatenate([[0], np.cumsum(m * n)]).astype(np.int64)
-    keys = _cell_keys(src.ids, src.offsets, tgt.ids, tgt.offsets, cell_off, np.int64(src.vocab_size))
+    keys = _cell_keys(
+        src.ids, src.offsets, tgt.ids, tgt.offsets, cell_off, np.int64(src.vocab_size)
+    )
     uniq, pair_id = np.unique(keys, return_inverse=True)
     del keys
     pair_id = pair_id.astype(np.int32)
@@ -270,9 +296,25 @@ def train_direction(src: EncodedSide, tgt: EncodedSide, cfg: FastAlignConfig) ->
         counts = np.zeros(uniq.size)
         null_counts = np.zeros(src.vocab_size)
         mass = np.zeros((group_m.size, int(m.max()) if m.size else 1))
-        loglik, emp, _ = _em_pass(src.ids, src.offsets, tgt.offsets, cell_off, pair_id, group, t,
-                                  t_null, cfg.p0, tension, cfg.favor_diagonal, cfg.use_null, False,
-                                  counts, null_counts, mass, dummy_links)
+        loglik, emp, _ = _em_pass(
+            src.ids,
+            src.offsets,
+            tgt.offsets,
+            cell_off,
+            pair_id,
+            group,
+            t,
+            t_null,
+            cfg.p0,
+            tension,
+            cfg.favor_diagonal,
+            cfg.use_null,
+            False,
+            counts,
+            null_counts,
+            mass,
+            dummy_links,
+        )
         logliks.append(float(loglik))
         if cfg.favor_diagonal and cfg.optimize_tension:
             for _step in range(cfg.tension_steps):
@@ -283,9 +325,25 @@ def train_direction(src: EncodedSide, tgt: EncodedSide, cfg: FastAlignConfig) ->
         t = _normalize(counts, pair_e, tgt.vocab_size, cfg)
         t_null = _normalize_null(null_counts, cfg) if cfg.use_null else t_null
     links = np.zeros((n_tokens, 3), dtype=np.int64)
-    _, _, n_links = _em_pass(src.ids, src.offsets, tgt.offsets, cell_off, pair_id, group, t,
-                             t_null, cfg.p0, tension, cfg.favor_diagonal, cfg.use_null, True,
-                             np.zeros(1), np.zeros(1), np.zeros((1, 1)), links)
+    _, _, n_links = _em_pass(
+        src.ids,
+        src.offsets,
+        tgt.offsets,
+        cell_off,
+        pair_id,
+        group,
+        t,
+        t_null,
+        cfg.p0,
+        tension,
+        cfg.favor_diagonal,
+        cfg.use_null,
+        True,
+        np.zeros(1),
+        np.zeros(1),
+        np.zeros((1, 1)),
+        links,
+    )
     per_sentence: list[list[Link]] = [[] for _ in range(n_sent)]
     for k, j, i in links[:n_links].tolist():
         per_sentence[k].append((j, i))

@@ -46,9 +46,7 @@ def _gold_sets(gold) -> tuple[set[Link], set[Link]]:
     return links, links
 
 
-def alignment_scores(
-    predicted: Sequence[Iterable[Link]], gold: Sequence
-) -> AlignmentScores:
+def alignment_scores(predicted: Sequence[Iterable[Link]], gold: Sequence) -> AlignmentScores:
     """Score predicted links against gold, sentence by sentence, summed over the corpus.
 
     ``predicted``: per sentence an iterable of ``(i, j)``. ``gold``: per sentence either a

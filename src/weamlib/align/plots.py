@@ -28,8 +28,11 @@ def _matrix(links: Iterable[Link], shape: tuple[int, int]) -> np.ndarray:
 
 
 def plot_alignment_matrices(
-    src: Sequence[str], tgt: Sequence[str], panels: Mapping[str, Iterable[Link]],
-    gold_possible: Iterable[Link] = (), title: str = "",
+    src: Sequence[str],
+    tgt: Sequence[str],
+    panels: Mapping[str, Iterable[Link]],
+    gold_possible: Iterable[Link] = (),
+    title: str = "",
 ):
     """Side-by-side heatmaps of one sentence pair's alignments (source rows, target columns).
 
@@ -42,8 +45,9 @@ def plot_alignment_matrices(
     names = list(panels)
     shape = (len(src), len(tgt))
     width = max(3.0, 0.32 * len(tgt) + 1.8)
-    fig, axes = plt.subplots(1, len(names), figsize=(width * len(names), 0.32 * len(src) + 1.8),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(names), figsize=(width * len(names), 0.32 * len(src) + 1.8), squeeze=False
+    )
     reference = set(panels[names[0]])
     src_labels, src_ok = _labels(src, "s")
     tgt_labels, tgt_ok = _labels(tgt, "t")
@@ -56,8 +60,11 @@ def plot_alignment_matrices(
         ax.imshow(mat, cmap="Blues", vmin=0, vmax=1, aspect="equal")
         if k > 0:
             for i, j in reference:
-                ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False,
-                                           edgecolor="crimson", linewidth=1.2))
+                ax.add_patch(
+                    plt.Rectangle(
+                        (j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="crimson", linewidth=1.2
+                    )
+                )
         ax.grid(False)
         ax.set_xticks(range(len(tgt)), tgt_labels, rotation=90, fontsize=8)
         ax.set_yticks(range(len(src)), src_labels, fontsize=8)
@@ -75,14 +82,15 @@ def plot_distortions(values: Mapping[str, np.ndarray], bins: int = 41, ncols: in
 
     names = list(values)
     nrows = (len(names) + ncols - 1) // ncols
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.6 * ncols, 2.4 * nrows), squeeze=False,
-                             sharex=True)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(3.6 * ncols, 2.4 * nrows), squeeze=False, sharex=True
+    )
     edges = np.linspace(-1, 1, bins + 1)
     for ax, name in zip(axes.flat, names, strict=False):
         ax.hist(values[name], bins=edges, density=True, color="steelblue")
         ax.set_title(f"{name} (mean |d| = {np.abs(values[name]).mean():.2f})", fontsize=10)
         ax.axvline(0, color="grey", linewidth=0.8)
-    for ax in list(axes.flat)[len(names):]:
+    for ax in list(axes.flat)[len(names) :]:
         ax.set_visible(False)
     for ax in axes[-1]:
         ax.set_xlabel("(i+½)/n − (j+½)/m")

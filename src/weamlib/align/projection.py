@@ -110,7 +110,10 @@ def links_to_words(
 
 
 def project_with_tokenizer(
-    tokenizer, src_words: Sequence[str], tgt_words: Sequence[str], links: Iterable[Link],
+    tokenizer,
+    src_words: Sequence[str],
+    tgt_words: Sequence[str],
+    links: Iterable[Link],
     mode: str = "first",
 ) -> tuple[list[Link], list[int], list[int]]:
     """Project word links with an HF fast tokenizer: (subword links, src counts, tgt counts)."""

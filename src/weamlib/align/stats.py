@@ -41,8 +41,13 @@ def link_types(
         n_tgt += lt
     n_links = sum(counts.values())
     out: dict[str, float] = dict(counts)
-    out.update(unaligned_src=un_src, unaligned_tgt=un_tgt, n_links=n_links,
-               n_src_words=n_src, n_tgt_words=n_tgt)
+    out.update(
+        unaligned_src=un_src,
+        unaligned_tgt=un_tgt,
+        n_links=n_links,
+        n_src_words=n_src,
+        n_tgt_words=n_tgt,
+    )
     for t in LINK_TYPES:
         out[f"frac_{t}"] = counts[t] / n_links if n_links else 0.0
     out["frac_unaligned_src"] = un_src / n_src if n_src else 0.0
@@ -74,8 +79,10 @@ def fertility_summary(pieces_per_word: Iterable[int], max_bucket: int = 5) -> di
     holds that many pieces or more) go in keys ``share_<k>``.
     """
     counts = np.asarray(list(pieces_per_word), dtype=np.int64)
-    out: dict[str, float] = {"n_words": int(counts.size),
-                             "mean": float(counts.mean()) if counts.size else 0.0}
+    out: dict[str, float] = {
+        "n_words": int(counts.size),
+        "mean": float(counts.mean()) if counts.size else 0.0,
+    }
     for k in range(1, max_bucket + 1):
         hit = counts >= k if k == max_bucket else counts == k
         out[f"share_{k}"] = float(hit.mean()) if counts.size else 0.0

@@ -21,7 +21,9 @@ _NEIGHBOURS = ((-1, 0), (0, -1), (1, 0), (0, 1), (-1, -1), (-1, 1), (1, -1), (1,
 
 def check_method(method: str) -> str:
     if method not in METHODS:
-        raise ConfigError(f"symmetrize: unknown method {method!r}; choose one of {', '.join(METHODS)}")
+        raise ConfigError(
+            f"symmetrize: unknown method {method!r}; choose one of {', '.join(METHODS)}"
+        )
     return method
 
 

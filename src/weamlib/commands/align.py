@@ -14,35 +14,59 @@ from weamlib.errors import DataFormatError
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
-        "align", help="word-align a parallel corpus (src ||| tgt) with eflomal or FastAlign",
+        "align",
+        help="word-align a parallel corpus (src ||| tgt) with eflomal or FastAlign",
         description="Align a parallel corpus in both directions; Pharaoh links (0-based) out.",
     )
     p.add_argument("--aligner", choices=ALIGNERS, default="eflomal")
     p.add_argument("--input", required=True, metavar="PAIRS", help="'src ||| tgt' lines")
-    p.add_argument("--output", required=True, metavar="LINKS",
-                   help="links: symmetrised with --symmetrize, else the forward direction")
+    p.add_argument(
+        "--output",
+        required=True,
+        metavar="LINKS",
+        help="links: symmetrised with --symmetrize, else the forward direction",
+    )
     p.add_argument("--reverse-output", metavar="LINKS", help="also write the reverse direction")
-    p.add_argument("--symmetrize", choices=METHODS, default=None, metavar="METHOD",
-                   help=f"one of {', '.join(METHODS)}")
+    p.add_argument(
+        "--symmetrize",
+        choices=METHODS,
+        default=None,
+        metavar="METHOD",
+        help=f"one of {', '.join(METHODS)}",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=cmd_align)
 
-    p = subparsers.add_parser("symmetrize", help="symmetrise forward and reverse links",
-                              description="Combine two directional Pharaoh files.")
+    p = subparsers.add_parser(
+        "symmetrize",
+        help="symmetrise forward and reverse links",
+        description="Combine two directional Pharaoh files.",
+    )
     p.add_argument("forward", metavar="FWD")
     p.add_argument("reverse", metavar="REV")
-    p.add_argument("--method", choices=METHODS, required=True, metavar="METHOD",
-                   help=f"one of {', '.join(METHODS)}")
+    p.add_argument(
+        "--method",
+        choices=METHODS,
+        required=True,
+        metavar="METHOD",
+        help=f"one of {', '.join(METHODS)}",
+    )
     p.add_argument("--output", metavar="FILE", help="write here instead of stdout")
     p.set_defaults(func=cmd_symmetrize)
 
-    p = subparsers.add_parser("aer", help="precision, recall and AER of links against gold",
-                              description="Score predicted links against gold; JSON out.")
+    p = subparsers.add_parser(
+        "aer",
+        help="precision, recall and AER of links against gold",
+        description="Score predicted links against gold; JSON out.",
+    )
     p.add_argument("--gold", required=True)
     p.add_argument("--pred", required=True)
     p.add_argument("--gold-one-based", action="store_true", help="gold indices count from 1")
-    p.add_argument("--text", metavar="PAIRS",
-                   help="the parallel text, to check every index against its sentence")
+    p.add_argument(
+        "--text",
+        metavar="PAIRS",
+        help="the parallel text, to check every index against its sentence",
+    )
     p.set_defaults(func=cmd_aer)
 
 
@@ -50,7 +74,8 @@ def _same_length(a, b, path_a, path_b) -> None:
     if len(a) != len(b):
         raise DataFormatError(
             f"{path_a} has {len(a)} lines but {path_b} has {len(b)}",
-            path_b if len(b) < len(a) else path_a, min(len(a), len(b)) + 1,
+            path_b if len(b) < len(a) else path_a,
+            min(len(a), len(b)) + 1,
         )
 
 
@@ -58,13 +83,16 @@ def cmd_align(args: argparse.Namespace) -> int:
     from weamlib.formats import read_parallel, write_pharaoh
 
     pairs = read_parallel(args.input)
-    result = align_corpus(pairs, aligner=args.aligner, symmetrize=args.symmetrize,
-                          seed=args.seed, cache=False)
+    result = align_corpus(
+        pairs, aligner=args.aligner, symmetrize=args.symmetrize, seed=args.seed, cache=False
+    )
     write_pharaoh(args.output, result.links)
     if args.reverse_output:
         write_pharaoh(args.reverse_output, result.reverse)
-    print(f"aligned {len(pairs)} pairs with {args.aligner} in {result.info['seconds']:.2f}s",
-          file=sys.stderr)
+    print(
+        f"aligned {len(pairs)} pairs with {args.aligner} in {result.info['seconds']:.2f}s",
+        file=sys.stderr,
+    )
     return 0
 
 

@@ -31,7 +31,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     book = sub.add_parser("book", help="execute every chapter and build the HTML book")
     book.add_argument("--profile", default="default", help="parameter profile (default: default)")
     book.add_argument("--book-dir", type=Path, default=None, help="book folder (default: book/)")
-    book.add_argument("--chapter", action="append", default=[], help="only this chapter (repeatable)")
+    book.add_argument(
+        "--chapter", action="append", default=[], help="only this chapter (repeatable)"
+    )
     book.add_argument("--no-html", action="store_true", help="execute chapters, skip the HTML")
     book.set_defaults(func=_book)
 
@@ -39,7 +41,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     run.add_argument("notebook", help="chapter source (notebooks/NN_name.py) or its stem")
     run.add_argument("--profile", default="default")
     run.add_argument(
-        "--out-dir", type=Path, default=None, help="where the executed .ipynb goes (default: book/chapters)"
+        "--out-dir",
+        type=Path,
+        default=None,
+        help="where the executed .ipynb goes (default: book/chapters)",
     )
     _add_overrides(run)
     run.set_defaults(func=_run)

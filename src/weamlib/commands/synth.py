@@ -13,8 +13,13 @@ def register(subparsers) -> None:
         " DIR. The same profile and seed give byte-identical files.",
     )
     parser.add_argument("--profile", choices=("smoke", "default"), default="default")
-    parser.add_argument("--out", required=True, type=Path, metavar="DIR",
-                        help="output folder (replaced if it exists)")
+    parser.add_argument(
+        "--out",
+        required=True,
+        type=Path,
+        metavar="DIR",
+        help="output folder (replaced if it exists)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.set_defaults(func=run)
 
@@ -24,6 +29,8 @@ def run(args) -> int:
 
     config = SynthConfig.for_profile(args.profile, seed=args.seed)
     summary = build_suite(config, args.out, progress=lambda message: print(f"  {message}"))
-    print(f"wrote {summary['files']} files ({summary['bytes'] / 1e6:.1f} MB) to {args.out}"
-          f" in {summary['seconds']:.1f} s")
+    print(
+        f"wrote {summary['files']} files ({summary['bytes'] / 1e6:.1f} MB) to {args.out}"
+        f" in {summary['seconds']:.1f} s"
+    )
     return 0

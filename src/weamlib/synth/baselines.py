@@ -23,9 +23,13 @@ def _bags(texts: Sequence[str], vocab: dict[str, int]) -> np.ndarray:
     return x
 
 
-def naive_bayes_accuracy(train_texts: Sequence[str], train_labels: Sequence[str],
-                         test_texts: Sequence[str], test_labels: Sequence[str],
-                         alpha: float = 1.0) -> float:
+def naive_bayes_accuracy(
+    train_texts: Sequence[str],
+    train_labels: Sequence[str],
+    test_texts: Sequence[str],
+    test_labels: Sequence[str],
+    alpha: float = 1.0,
+) -> float:
     """Accuracy of multinomial naive Bayes (Laplace smoothing ``alpha``) on the test texts."""
     if len(train_texts) != len(train_labels) or len(test_texts) != len(test_labels):
         raise ValueError("texts and labels differ in length")
@@ -48,11 +52,19 @@ def naive_bayes_accuracy(train_texts: Sequence[str], train_labels: Sequence[str]
 
 def hypothesis_only_accuracy(train, dev) -> float:
     """Naive Bayes on hypotheses alone: ``train``/``dev`` are sequences of NLIExample."""
-    return naive_bayes_accuracy([e.hypothesis for e in train], [e.label for e in train],
-                                [e.hypothesis for e in dev], [e.label for e in dev])
+    return naive_bayes_accuracy(
+        [e.hypothesis for e in train],
+        [e.label for e in train],
+        [e.hypothesis for e in dev],
+        [e.label for e in dev],
+    )
 
 
 def premise_only_accuracy(train, dev) -> float:
     """Naive Bayes on premises alone: ``train``/``dev`` are sequences of NLIExample."""
-    return naive_bayes_accuracy([e.premise for e in train], [e.label for e in train],
-                                [e.premise for e in dev], [e.label for e in dev])
+    return naive_bayes_accuracy(
+        [e.premise for e in train],
+        [e.label for e in train],
+        [e.premise for e in dev],
+        [e.label for e in dev],
+    )

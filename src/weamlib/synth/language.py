@@ -39,8 +39,17 @@ CHOICES = {
     "script": SCRIPTS,
 }
 # Grammatical morphemes that get a form of their own (affix or function word).
-GRAMMATICAL = ("article", "plural", "accusative", "dative", "in", "near", "past", "future",
-               "negation")
+GRAMMATICAL = (
+    "article",
+    "plural",
+    "accusative",
+    "dative",
+    "in",
+    "near",
+    "past",
+    "future",
+    "negation",
+)
 # Content concepts eligible to be cognates of English.
 _COGNATE_POS = ("noun", "adjective", "verb", "numeral", "time")
 
@@ -162,7 +171,9 @@ def load_spec(path: str | Path) -> LanguageSpec:
         raise r.error("code", f"{code!r} must equal the file name {path.stem!r}")
     order = r.get("word_order")
     if not isinstance(order, list) or sorted(order) != sorted(CONSTITUENTS):
-        raise r.error("word_order", f"must list each of {', '.join(CONSTITUENTS)} once, got {order!r}")
+        raise r.error(
+            "word_order", f"must list each of {', '.join(CONSTITUENTS)} once, got {order!r}"
+        )
     wh = r.get("question.wh_fronting")
     if not isinstance(wh, bool):
         raise r.error("question.wh_fronting", f"must be true or false, got {wh!r}")
@@ -196,11 +207,16 @@ def load_spec(path: str | Path) -> LanguageSpec:
 
 def _lexicon_fields(r: _Reader, f: dict) -> dict:
     affixed = [
-        name for name, value in (
-            ("noun_phrase.article", f["article"]), ("morphology.plural", f["plural"]),
-            ("morphology.case", f["case"]), ("morphology.tense.past", f["tense_past"]),
-            ("morphology.tense.future", f["tense_future"]), ("morphology.negation", f["negation"]),
-        ) if value in AFFIX_POSITIONS
+        name
+        for name, value in (
+            ("noun_phrase.article", f["article"]),
+            ("morphology.plural", f["plural"]),
+            ("morphology.case", f["case"]),
+            ("morphology.tense.past", f["tense_past"]),
+            ("morphology.tense.future", f["tense_future"]),
+            ("morphology.negation", f["negation"]),
+        )
+        if value in AFFIX_POSITIONS
     ]
     if f["morph_type"] == "isolating" and affixed:
         raise r.error(affixed[0], "an isolating language has no affixes")
@@ -212,14 +228,22 @@ def _lexicon_fields(r: _Reader, f: dict) -> dict:
     if not isinstance(seed, int) or isinstance(seed, bool):
         raise r.error("lexicon.seed", f"must be an integer, got {seed!r}")
     syl = r.get("lexicon.syllables")
-    if (not isinstance(syl, list) or len(syl) != 2 or not all(isinstance(s, int) for s in syl)
-            or not 1 <= syl[0] <= syl[1] <= 4):
-        raise r.error("lexicon.syllables", f"must be [min, max] with 1 <= min <= max <= 4, got {syl!r}")
+    if (
+        not isinstance(syl, list)
+        or len(syl) != 2
+        or not all(isinstance(s, int) for s in syl)
+        or not 1 <= syl[0] <= syl[1] <= 4
+    ):
+        raise r.error(
+            "lexicon.syllables", f"must be [min, max] with 1 <= min <= max <= 4, got {syl!r}"
+        )
     rate = r.get("lexicon.cognate_rate")
     if not isinstance(rate, int | float) or not 0 <= rate <= 1:
         raise r.error("lexicon.cognate_rate", f"must be a number in [0, 1], got {rate!r}")
     if rate > 0 and f["script"] not in ALPHABETIC:
-        raise r.error("lexicon.cognate_rate", f"cognates need an alphabetic script, not {f['script']!r}")
+        raise r.error(
+            "lexicon.cognate_rate", f"cognates need an alphabetic script, not {f['script']!r}"
+        )
     names = r.get("lexicon.names", "keep" if f["script"] == "latin" else "transliterate")
     if names not in ("keep", "transliterate"):
         raise r.error("lexicon.names", f"{names!r} is not one of keep, transliterate")
@@ -292,8 +316,7 @@ def build_lexicon(spec: LanguageSpec) -> Language:
             if pos == "name":
                 lang.words[concept] = _name_lexeme(concept, spec, fresh, used)
                 continue
-            if (pos in _COGNATE_POS and spec.cognate_rate > 0
-                    and rng.random() < spec.cognate_rate):
+            if pos in _COGNATE_POS and spec.cognate_rate > 0 and rng.random() < spec.cognate_rate:
                 roman = concept.replace("_", "") + spec.cognate_ending
                 form = render_letters(roman, spec.script)
                 if form not in used:

@@ -26,21 +26,44 @@ from weamlib.errors import ConfigError
 # category -> (singular, plural) of each noun; the category's hypernym comes first.
 NOUNS: dict[str, tuple[tuple[str, str], ...]] = {
     "person": (
-        ("person", "people"), ("man", "men"), ("woman", "women"), ("boy", "boys"),
-        ("girl", "girls"), ("doctor", "doctors"), ("teacher", "teachers"), ("farmer", "farmers"),
+        ("person", "people"),
+        ("man", "men"),
+        ("woman", "women"),
+        ("boy", "boys"),
+        ("girl", "girls"),
+        ("doctor", "doctors"),
+        ("teacher", "teachers"),
+        ("farmer", "farmers"),
     ),
     "animal": (
-        ("animal", "animals"), ("dog", "dogs"), ("cat", "cats"), ("horse", "horses"),
-        ("bird", "birds"), ("cow", "cows"), ("goat", "goats"),
+        ("animal", "animals"),
+        ("dog", "dogs"),
+        ("cat", "cats"),
+        ("horse", "horses"),
+        ("bird", "birds"),
+        ("cow", "cows"),
+        ("goat", "goats"),
     ),
     "object": (
-        ("thing", "things"), ("book", "books"), ("ball", "balls"), ("apple", "apples"),
-        ("box", "boxes"), ("cup", "cups"), ("letter", "letters"), ("key", "keys"),
+        ("thing", "things"),
+        ("book", "books"),
+        ("ball", "balls"),
+        ("apple", "apples"),
+        ("box", "boxes"),
+        ("cup", "cups"),
+        ("letter", "letters"),
+        ("key", "keys"),
         ("hat", "hats"),
     ),
     "place": (
-        ("park", "parks"), ("house", "houses"), ("garden", "gardens"), ("kitchen", "kitchens"),
-        ("market", "markets"), ("school", "schools"), ("forest", "forests"), ("river", "rivers"),
+        ("park", "parks"),
+        ("house", "houses"),
+        ("garden", "gardens"),
+        ("kitchen", "kitchens"),
+        ("market", "markets"),
+        ("school", "schools"),
+        ("forest", "forests"),
+        ("river", "rivers"),
     ),
 }
 # Categories whose first noun is a hypernym of the others (places have none).
@@ -100,9 +123,7 @@ ROLES = ("agent", "patient", "recipient", "place", "time")
 _CATEGORY_OF = {sg: cat for cat, nouns in NOUNS.items() for sg, _ in nouns}
 _PLURAL_OF = {sg: pl for nouns in NOUNS.values() for sg, pl in nouns}
 HYPERNYMS = {cat: NOUNS[cat][0][0] for cat in HYPERNYM_CATEGORIES}
-_HYPERNYM_OF = {
-    sg: NOUNS[cat][0][0] for cat in HYPERNYM_CATEGORIES for sg, _ in NOUNS[cat][1:]
-}
+_HYPERNYM_OF = {sg: NOUNS[cat][0][0] for cat in HYPERNYM_CATEGORIES for sg, _ in NOUNS[cat][1:]}
 
 
 def category(head: str) -> str:
@@ -158,7 +179,9 @@ class Entity:
         if is_name(self.head) and (self.attrs or self.count != 1):
             raise ValueError(f"proper name {self.head!r} takes no attributes or number")
         if self.count != 1 and self.count not in NUMBERS:
-            raise ValueError(f"entity count must be 1 or one of {sorted(NUMBERS)}, got {self.count}")
+            raise ValueError(
+                f"entity count must be 1 or one of {sorted(NUMBERS)}, got {self.count}"
+            )
         object.__setattr__(self, "attrs", tuple(sorted(self.attrs)))
 
     @property
@@ -243,9 +266,14 @@ class MeaningKnobs:
             if name != "kind_weights" and not (isinstance(value, int | float) and 0 <= value <= 1):
                 raise ConfigError(f"meaning knob {name!r} must be a probability, got {value!r}")
         weights = self.kind_weights
-        if (len(weights) != 3 or any(not isinstance(w, int | float) or w < 0 for w in weights)
-                or sum(weights) <= 0):
-            raise ConfigError(f"meaning knob 'kind_weights' must be 3 weights >= 0, got {weights!r}")
+        if (
+            len(weights) != 3
+            or any(not isinstance(w, int | float) or w < 0 for w in weights)
+            or sum(weights) <= 0
+        ):
+            raise ConfigError(
+                f"meaning knob 'kind_weights' must be 3 weights >= 0, got {weights!r}"
+            )
         object.__setattr__(self, "kind_weights", tuple(weights))
 
 

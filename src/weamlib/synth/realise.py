@@ -41,14 +41,33 @@ from weamlib.synth.meaning import (
 
 ROLE_SLOT = {"agent": "S", "patient": "O", "recipient": "IO", "place": "PLACE", "time": "TIME"}
 EN_PAST = {
-    "run": "ran", "sleep": "slept", "sing": "sang", "swim": "swam", "laugh": "laughed",
-    "walk": "walked", "dance": "danced", "see": "saw", "find": "found", "carry": "carried",
-    "buy": "bought", "chase": "chased", "follow": "followed", "watch": "watched",
-    "hold": "held", "give": "gave", "send": "sent", "show": "showed", "throw": "threw",
+    "run": "ran",
+    "sleep": "slept",
+    "sing": "sang",
+    "swim": "swam",
+    "laugh": "laughed",
+    "walk": "walked",
+    "dance": "danced",
+    "see": "saw",
+    "find": "found",
+    "carry": "carried",
+    "buy": "bought",
+    "chase": "chased",
+    "follow": "followed",
+    "watch": "watched",
+    "hold": "held",
+    "give": "gave",
+    "send": "sent",
+    "show": "showed",
+    "throw": "threw",
     "bring": "brought",
 }
-EN_TIME = {"yesterday": ("yesterday",), "last_night": ("last", "night"),
-           "tomorrow": ("tomorrow",), "next_week": ("next", "week")}
+EN_TIME = {
+    "yesterday": ("yesterday",),
+    "last_night": ("last", "night"),
+    "tomorrow": ("tomorrow",),
+    "next_week": ("next", "week"),
+}
 EN_ORDER = ("S", "V", "O", "IO", "PLACE", "TIME")
 _CASE_GLOSS = {"accusative": "ACC", "dative": "DAT", "in": "IN", "near": "NEAR"}
 
@@ -62,8 +81,12 @@ class Token:
 
 
 def _tok(form: str, *elements: str, gloss: str | None = None, roman: str | None = None) -> Token:
-    return Token(form, frozenset(elements), form if gloss is None else gloss,
-                 form if roman is None else roman)
+    return Token(
+        form,
+        frozenset(elements),
+        form if gloss is None else gloss,
+        form if roman is None else roman,
+    )
 
 
 def answer_elements(role: str) -> callable:
@@ -103,7 +126,9 @@ def _en_slots(event: Event) -> dict[str, list[Token]]:
     if event.recipient is not None:
         slots["IO"] = [_tok("to", "recipient.case")] + _en_np(event.recipient, "recipient")
     if event.place is not None:
-        slots["PLACE"] = [_tok(event.place.relation, "place.rel")] + _en_np(event.place.ground, "place")
+        slots["PLACE"] = [_tok(event.place.relation, "place.rel")] + _en_np(
+            event.place.ground, "place"
+        )
     if event.time is not None:
         slots["TIME"] = [_tok(w, "time") for w in EN_TIME[event.time]]
     return slots
@@ -130,8 +155,11 @@ def _english_question(q: Question) -> list[Token]:
         slots["S"] = [_tok(q.kind, "q")]
         slots["V"] = _en_verb(event)
         return [t for s in EN_ORDER for t in slots.get(s, [])] + [_tok("?", "punct")]
-    wh = [_tok("to", "recipient.case"), _tok("whom", "q")] if q.role == "recipient" else [
-        _tok(q.kind, "q")]
+    wh = (
+        [_tok("to", "recipient.case"), _tok("whom", "q")]
+        if q.role == "recipient"
+        else [_tok(q.kind, "q")]
+    )
     aux = _tok("did" if event.tense == "past" else "will", "tense")
     neg = [_tok("not", "neg")] if event.negated else []
     rest = [t for s in EN_ORDER[2:] if s != slot for t in slots.get(s, [])]
@@ -141,8 +169,9 @@ def _english_question(q: Question) -> list[Token]:
 # --- synthetic languages ---------------------------------------------------------------
 
 
-def _word(lang: Language, concept: str, elements: set[str], gloss: str,
-          prefixes=(), suffixes=()) -> Token:
+def _word(
+    lang: Language, concept: str, elements: set[str], gloss: str, prefixes=(), suffixes=()
+) -> Token:
     """A word: stem of ``concept`` with affixes (grammatical morpheme names) glued on."""
     stem = lang.words[concept]
     pre = [lang.grams[p] for p in prefixes]
@@ -159,8 +188,13 @@ def _gram(lang: Language, gram: str, *elements: str) -> Token:
 
 
 def _gram_gloss(gram: str) -> str:
-    return {"article": "DEF", "plural": "PL", "past": "PST", "future": "FUT",
-            "negation": "NEG"}.get(gram, _CASE_GLOSS.get(gram, gram))
+    return {
+        "article": "DEF",
+        "plural": "PL",
+        "past": "PST",
+        "future": "FUT",
+        "negation": "NEG",
+    }.get(gram, _CASE_GLOSS.get(gram, gram))
 
 
 def _case_elements(role: str, case: str | None) -> set[str]:
@@ -169,8 +203,9 @@ def _case_elements(role: str, case: str | None) -> set[str]:
     return {"place.rel"} if case in ("in", "near") else {f"{role}.case"}
 
 
-def _mark_case(lang: Language, tokens: list[Token], role: str, case: str | None,
-               head_index: int) -> list[Token]:
+def _mark_case(
+    lang: Language, tokens: list[Token], role: str, case: str | None, head_index: int
+) -> list[Token]:
     """Add the case of a noun phrase: a suffix on its head, or an adposition word."""
     if case is None:
         return tokens
@@ -178,8 +213,12 @@ def _mark_case(lang: Language, tokens: list[Token], role: str, case: str | None,
     if spec.case == "suffix":
         head = tokens[head_index]
         lex = lang.grams[case]
-        tokens[head_index] = Token(head.form + lex.form, head.elements | _case_elements(role, case),
-                                   f"{head.gloss}-{_gram_gloss(case)}", f"{head.roman}-{lex.roman}")
+        tokens[head_index] = Token(
+            head.form + lex.form,
+            head.elements | _case_elements(role, case),
+            f"{head.gloss}-{_gram_gloss(case)}",
+            f"{head.roman}-{lex.roman}",
+        )
         return tokens
     if case == "accusative":  # analytic languages mark the object by position only
         return tokens
@@ -193,8 +232,13 @@ def _np(lang: Language, entity: Entity, role: str, case: str | None) -> list[Tok
     spec = lang.spec
     if is_name(entity.head):
         lex = lang.words[entity.head]
-        return _mark_case(lang, [Token(lex.form, frozenset({role}), name_text(entity.head), lex.roman)],
-                          role, case, 0)
+        return _mark_case(
+            lang,
+            [Token(lex.form, frozenset({role}), name_text(entity.head), lex.roman)],
+            role,
+            case,
+            0,
+        )
     prefixes, suffixes, elements = [], [], {role}
     if spec.article in ("prefix", "suffix"):
         (prefixes if spec.article == "prefix" else suffixes).append("article")
@@ -203,8 +247,9 @@ def _np(lang: Language, entity: Entity, role: str, case: str | None) -> list[Tok
         suffixes.append("plural")
     head = _word(lang, entity.head, elements, entity.head, prefixes, suffixes)
     attrs = dict(entity.attrs)
-    adjs = [_word(lang, attrs[d], {f"{role}.attr.{d}"}, attrs[d])
-            for d in DIMENSION_ORDER if d in attrs]
+    adjs = [
+        _word(lang, attrs[d], {f"{role}.attr.{d}"}, attrs[d]) for d in DIMENSION_ORDER if d in attrs
+    ]
     words = [*adjs, head] if spec.adjective == "before" else [head, *reversed(adjs)]
     if entity.count > 1:
         num = _word(lang, NUMBERS[entity.count], {f"{role}.num"}, NUMBERS[entity.count])

@@ -35,24 +35,38 @@ def profile_table(suite: str | Path) -> pd.DataFrame:
     for code in suite_languages(suite):
         s = specs[code]
         n_content = sum(1 for c in s.get("lexicon", {}) if not c.startswith("name:"))
-        rows.append({
-            "code": code, "name": s["name"], "echoes": s["echoes"], "script": s["script"],
-            "order": s["basic_order"], "clause order": " ".join(s["word_order"]),
-            "adjective": s["adjective"], "adposition": s["adposition"], "article": s["article"],
-            "morphology": s["morph_type"], "case": s["case"], "plural": s["plural"],
-            "tense (past/future)": f"{s['tense_past']}/{s['tense_future']}",
-            "negation": s["negation"], "wh-fronting": s["wh_fronting"],
-            "cognates": (f"{len(s['cognates'])}/{n_content}" if s["realiser"] == "synthetic"
-                         else "-"),
-            "'dog'": s["lexicon"]["dog"][0] if s["realiser"] == "synthetic" else "dog",
-        })
+        rows.append(
+            {
+                "code": code,
+                "name": s["name"],
+                "echoes": s["echoes"],
+                "script": s["script"],
+                "order": s["basic_order"],
+                "clause order": " ".join(s["word_order"]),
+                "adjective": s["adjective"],
+                "adposition": s["adposition"],
+                "article": s["article"],
+                "morphology": s["morph_type"],
+                "case": s["case"],
+                "plural": s["plural"],
+                "tense (past/future)": f"{s['tense_past']}/{s['tense_future']}",
+                "negation": s["negation"],
+                "wh-fronting": s["wh_fronting"],
+                "cognates": (
+                    f"{len(s['cognates'])}/{n_content}" if s["realiser"] == "synthetic" else "-"
+                ),
+                "'dog'": s["lexicon"]["dog"][0] if s["realiser"] == "synthetic" else "dog",
+            }
+        )
     return pd.DataFrame(rows).set_index("code")
 
 
 def gloss_table(tokens: list[Token]) -> pd.DataFrame:
     """Interlinear gloss: rows word / romanised / gloss, one column per token."""
-    return pd.DataFrame([[t.form for t in tokens], [t.roman for t in tokens],
-                         [t.gloss for t in tokens]], index=["word", "romanised", "gloss"])
+    return pd.DataFrame(
+        [[t.form for t in tokens], [t.roman for t in tokens], [t.gloss for t in tokens]],
+        index=["word", "romanised", "gloss"],
+    )
 
 
 def interlinear(event: Event, langs: dict[str, Language]) -> pd.DataFrame:
@@ -60,9 +74,14 @@ def interlinear(event: Event, langs: dict[str, Language]) -> pd.DataFrame:
     rows = []
     for code, lang in langs.items():
         tokens = realise(lang, event)
-        rows.append({"language": code, "sentence": " ".join(t.form for t in tokens),
-                     "romanised": " ".join(t.roman for t in tokens),
-                     "gloss": " ".join(t.gloss for t in tokens)})
+        rows.append(
+            {
+                "language": code,
+                "sentence": " ".join(t.form for t in tokens),
+                "romanised": " ".join(t.roman for t in tokens),
+                "gloss": " ".join(t.gloss for t in tokens),
+            }
+        )
     return pd.DataFrame(rows).set_index("language")
 
 
@@ -86,7 +105,7 @@ def plot_alignments(event: Event, langs: dict[str, Language], ncols: int = 2):
         ax.set_ylim(-0.9, 1.9)
         ax.set_title(f"en - {code}", fontsize=9, loc="left")
         ax.axis("off")
-    for ax in list(axes.flat)[len(others):]:
+    for ax in list(axes.flat)[len(others) :]:
         ax.axis("off")
     fig.tight_layout()
     return fig
@@ -102,13 +121,18 @@ def corpus_statistics(suite: str | Path) -> pd.DataFrame:
         sentences = load_mono(suite, code)
         words = [w for s in sentences for w in s.split()]
         types = set(words)
-        rows.append({
-            "language": code, "sentences": len(sentences), "tokens": len(words),
-            "mean length": len(words) / len(sentences), "vocabulary": len(types),
-            "type/token": len(types) / len(words),
-            "chars/word": sum(len(w) for w in words) / len(words),
-            "types also in en": len(types & english) / len(types),
-        })
+        rows.append(
+            {
+                "language": code,
+                "sentences": len(sentences),
+                "tokens": len(words),
+                "mean length": len(words) / len(sentences),
+                "vocabulary": len(types),
+                "type/token": len(types) / len(words),
+                "chars/word": sum(len(w) for w in words) / len(words),
+                "types also in en": len(types & english) / len(types),
+            }
+        )
     return pd.DataFrame(rows).set_index("language")
 
 
@@ -139,8 +163,11 @@ def qa_type_counts(suite: str | Path) -> pd.DataFrame:
     types = load_question_types(suite)
     counts = Counter((qid.split("-")[0], kind) for qid, kind in types.items())
     splits = sorted({s for s, _ in counts}, key=("train", "dev", "test").index)
-    return pd.DataFrame([[counts[(s, k)] for k in QUESTION_KINDS] for s in splits],
-                        index=splits, columns=list(QUESTION_KINDS))
+    return pd.DataFrame(
+        [[counts[(s, k)] for k in QUESTION_KINDS] for s in splits],
+        index=splits,
+        columns=list(QUESTION_KINDS),
+    )
 
 
 def real_data_summary(data_dir=None) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -157,12 +184,20 @@ def real_data_summary(data_dir=None) -> tuple[pd.DataFrame, pd.DataFrame]:
         for lang in data.XNLI_LANGS:
             items = data.load_xnli(lang, "dev", data_dir)
             counts.append({"dataset": "XNLI dev", "language": lang, "items": len(items)})
-            lengths += [{"dataset": "XNLI dev", "language": lang,
-                         "characters": len(e.premise) + len(e.hypothesis)} for e in items]
+            lengths += [
+                {
+                    "dataset": "XNLI dev",
+                    "language": lang,
+                    "characters": len(e.premise) + len(e.hypothesis),
+                }
+                for e in items
+            ]
     if present.get("mlqa_dev"):
         for lang in data.MLQA_LANGS:
             items = data.load_mlqa(lang, "dev", data_dir)
             counts.append({"dataset": "MLQA dev", "language": lang, "items": len(items)})
-            lengths += [{"dataset": "MLQA dev", "language": lang,
-                         "characters": len(e.context)} for e in items]
+            lengths += [
+                {"dataset": "MLQA dev", "language": lang, "characters": len(e.context)}
+                for e in items
+            ]
     return pd.DataFrame(counts), pd.DataFrame(lengths)

@@ -23,9 +23,32 @@ _TABLES = {
 }
 _MAPS = {name: dict(zip(_LETTERS, table, strict=True)) for name, table in _TABLES.items()}
 _MAPS["devanagari"] = {  # one letter per romanised letter, multi-codepoint values allowed
-    "a": "अ", "b": "ब", "c": "छ", "d": "द", "e": "ए", "f": "फ", "g": "ग", "h": "ह", "i": "इ",
-    "j": "ज", "k": "क", "l": "ल", "m": "म", "n": "न", "o": "ओ", "p": "प", "q": "क़", "r": "र",
-    "s": "स", "t": "त", "u": "उ", "v": "व", "w": "श", "x": "ख़", "y": "य", "z": "ज़",
+    "a": "अ",
+    "b": "ब",
+    "c": "छ",
+    "d": "द",
+    "e": "ए",
+    "f": "फ",
+    "g": "ग",
+    "h": "ह",
+    "i": "इ",
+    "j": "ज",
+    "k": "क",
+    "l": "ल",
+    "m": "म",
+    "n": "न",
+    "o": "ओ",
+    "p": "प",
+    "q": "क़",
+    "r": "र",
+    "s": "स",
+    "t": "त",
+    "u": "उ",
+    "v": "व",
+    "w": "श",
+    "x": "ख़",
+    "y": "य",
+    "z": "ज़",
 }
 CJK_BASE, CJK_SIZE, CJK_STRIDE = 0x4E00, 20902, 11  # stride coprime with size: no collisions
 HANGUL_BASE = 0xAC00

@@ -70,10 +70,26 @@ SUITE_FORMAT = 2  # bump when the generator changes what it writes (new cache ke
 DEFAULT_LANGUAGES = ("en", "vela", "dorn", "kesh", "sund", "tavo", "hoza")
 PROFILES = ("smoke", "default")
 _SIZES = {
-    "smoke": dict(mono_sentences=300, parallel_pairs=300, nli_train=600, nli_dev=90,
-                  nli_test=90, qa_train=200, qa_dev=40, qa_test=40),
-    "default": dict(mono_sentences=25000, parallel_pairs=10000, nli_train=15000, nli_dev=900,
-                    nli_test=900, qa_train=5000, qa_dev=600, qa_test=600),
+    "smoke": dict(
+        mono_sentences=300,
+        parallel_pairs=300,
+        nli_train=600,
+        nli_dev=90,
+        nli_test=90,
+        qa_train=200,
+        qa_dev=40,
+        qa_test=40,
+    ),
+    "default": dict(
+        mono_sentences=25000,
+        parallel_pairs=10000,
+        nli_train=15000,
+        nli_dev=900,
+        nli_test=900,
+        qa_train=5000,
+        qa_dev=600,
+        qa_test=600,
+    ),
 }
 _SIZE_FIELDS = tuple(_SIZES["default"])
 
@@ -120,10 +136,20 @@ class SynthConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise ConfigError(f"parameter {name!r} must be an integer >= 0, got {value!r}")
-        for name in ("nli_train", "nli_dev", "nli_test", "qa_train", "qa_dev", "qa_test",
-                     "mono_sentences", "parallel_pairs"):
+        for name in (
+            "nli_train",
+            "nli_dev",
+            "nli_test",
+            "qa_train",
+            "qa_dev",
+            "qa_test",
+            "mono_sentences",
+            "parallel_pairs",
+        ):
             if getattr(self, name) < 3:
-                raise ConfigError(f"parameter {name!r} must be at least 3, got {getattr(self, name)}")
+                raise ConfigError(
+                    f"parameter {name!r} must be at least 3, got {getattr(self, name)}"
+                )
         for name in ("noise_rate", "mono_question_rate"):
             value = getattr(self, name)
             if not isinstance(value, int | float) or not 0 <= value < 1:
@@ -145,7 +171,9 @@ class SynthConfig:
         fields = {f.name for f in dataclasses.fields(cls)}
         bad = sorted(set(overrides) - fields)
         if bad:
-            raise ConfigError(f"unknown suite parameter {bad[0]!r}; known: {', '.join(sorted(fields))}")
+            raise ConfigError(
+                f"unknown suite parameter {bad[0]!r}; known: {', '.join(sorted(fields))}"
+            )
         return cls(**{**_SIZES[name], **overrides})
 
 
@@ -193,14 +221,22 @@ def _mono(config, langs, out: _Writer, progress) -> None:
             event = sampler.event()
             if rng.random() < config.mono_question_rate:
                 event = dataclasses.replace(event, negated=False)
-                roles = [r for r in ("agent", "patient", "recipient", "place", "time")
-                         if event.role(r) is not None]
+                roles = [
+                    r
+                    for r in ("agent", "patient", "recipient", "place", "time")
+                    if event.role(r) is not None
+                ]
                 tokens = realise_question(lang, Question(event, rng.choice(roles)))
             else:
                 tokens = realise(lang, event)
             lines.append(" ".join(_words(tokens)))
-        out.add(f"mono/{code}.txt", code, "monolingual", len(lines),
-                lambda p, lines=lines: formats.write_lines(p, lines))
+        out.add(
+            f"mono/{code}.txt",
+            code,
+            "monolingual",
+            len(lines),
+            lambda p, lines=lines: formats.write_lines(p, lines),
+        )
         progress(f"mono {code}")
 
 
@@ -216,10 +252,20 @@ def _parallel(config, langs, out: _Writer, progress) -> None:
             src, tgt = realise(en, event), realise(lang, event)
             pairs.append((_words(src), _words(tgt)))
             links.append(gold_links(src, tgt))
-        out.add(f"parallel/en-{code}.txt", f"en-{code}", "parallel", len(pairs),
-                lambda p, pairs=pairs: formats.write_parallel(p, pairs))
-        out.add(f"parallel/en-{code}.gold", f"en-{code}", "gold-alignment", len(links),
-                lambda p, links=links: formats.write_pharaoh(p, links))
+        out.add(
+            f"parallel/en-{code}.txt",
+            f"en-{code}",
+            "parallel",
+            len(pairs),
+            lambda p, pairs=pairs: formats.write_parallel(p, pairs),
+        )
+        out.add(
+            f"parallel/en-{code}.gold",
+            f"en-{code}",
+            "gold-alignment",
+            len(links),
+            lambda p, links=links: formats.write_pharaoh(p, links),
+        )
         progress(f"parallel en-{code}")
 
 
@@ -239,29 +285,42 @@ def _nli(config, langs, out: _Writer, progress) -> dict:
     splits = {}
     for split in ("train", "dev", "test"):
         rng = _rng(config, "nli", split)
-        splits[split] = sample_nli(getattr(config, f"nli_{split}"), rng, _sampler(config, rng),
-                                   config.tasks)
+        splits[split] = sample_nli(
+            getattr(config, f"nli_{split}"), rng, _sampler(config, rng), config.tasks
+        )
     labels = Counter(label for _, _, label in splits["train"])
     for split in ("train", "dev", "test"):
         for code, lang in langs.items():
             if split == "train" and code != "en":
                 continue
             ex = _nli_examples(lang, splits[split])
-            out.add(f"nli/{split}-{code}.tsv", code, f"nli-{split}", len(ex),
-                    lambda p, ex=ex: formats.write_xnli_tsv(p, ex))
+            out.add(
+                f"nli/{split}-{code}.tsv",
+                code,
+                f"nli-{split}",
+                len(ex),
+                lambda p, ex=ex: formats.write_xnli_tsv(p, ex),
+            )
     for code, lang in langs.items():
         if code == "en":
             continue
-        ex = _nli_examples(lang, splits["train"], config.noise_rate,
-                           _rng(config, "noise", "nli", code))
-        out.add(f"nli/translate-train-{code}.tsv", code, "nli-translate-train", len(ex),
-                lambda p, ex=ex: formats.write_xnli_tsv(p, ex))
+        ex = _nli_examples(
+            lang, splits["train"], config.noise_rate, _rng(config, "noise", "nli", code)
+        )
+        out.add(
+            f"nli/translate-train-{code}.tsv",
+            code,
+            "nli-translate-train",
+            len(ex),
+            lambda p, ex=ex: formats.write_xnli_tsv(p, ex),
+        )
         progress(f"nli {code}")
     return {"nli_train_labels": dict(sorted(labels.items()))}
 
 
-def _qa_examples(lang: Language, items: list[QAItem], split: str, noise: float = 0.0,
-                 rng=None) -> list:
+def _qa_examples(
+    lang: Language, items: list[QAItem], split: str, noise: float = 0.0, rng=None
+) -> list:
     vocab = vocabulary(lang) if noise > 0 else []
     out = []
     for n, item in enumerate(items):
@@ -272,9 +331,15 @@ def _qa_examples(lang: Language, items: list[QAItem], split: str, noise: float =
             context, span = add_noise(context, noise, rng, vocab, protect=span)
             question, _ = add_noise(question, noise, rng, vocab)
         answer, start = char_span(context, span)
-        out.append(formats.QAExample(id=qa_id(split, n), context=" ".join(context),
-                                     question=" ".join(question), answers=((answer, start),),
-                                     title=f"synthetic-{split}"))
+        out.append(
+            formats.QAExample(
+                id=qa_id(split, n),
+                context=" ".join(context),
+                question=" ".join(question),
+                answers=((answer, start),),
+                title=f"synthetic-{split}",
+            )
+        )
     return out
 
 
@@ -293,8 +358,10 @@ def _qa(config, langs, out: _Writer, progress) -> dict:
     for split in ("train", "dev", "test"):
         rng = _rng(config, "qa", split)
         sampler = _sampler(config, rng)
-        splits[split] = [sample_qa_item(rng, sampler, config.tasks)
-                         for _ in range(getattr(config, f"qa_{split}"))]
+        splits[split] = [
+            sample_qa_item(rng, sampler, config.tasks)
+            for _ in range(getattr(config, f"qa_{split}"))
+        ]
         for n, item in enumerate(splits[split]):
             types[qa_id(split, n)] = item.kind
     for split in ("train", "dev", "test"):
@@ -302,20 +369,39 @@ def _qa(config, langs, out: _Writer, progress) -> dict:
             if split == "train" and code != "en":
                 continue
             ex = _qa_examples(lang, splits[split], split)
-            out.add(f"qa/{qa_filename(split, code)}", code, f"qa-{split}", len(ex),
-                    lambda p, ex=ex: formats.write_squad_json(p, ex))
+            out.add(
+                f"qa/{qa_filename(split, code)}",
+                code,
+                f"qa-{split}",
+                len(ex),
+                lambda p, ex=ex: formats.write_squad_json(p, ex),
+            )
     for code, lang in langs.items():
         if code == "en":
             continue
-        ex = _qa_examples(lang, splits["train"], "translate-train", config.noise_rate,
-                          _rng(config, "noise", "qa", code))
-        out.add(f"qa/{qa_filename('translate-train', code)}", code, "qa-translate-train",
-                len(ex), lambda p, ex=ex: formats.write_squad_json(p, ex))
+        ex = _qa_examples(
+            lang,
+            splits["train"],
+            "translate-train",
+            config.noise_rate,
+            _rng(config, "noise", "qa", code),
+        )
+        out.add(
+            f"qa/{qa_filename('translate-train', code)}",
+            code,
+            "qa-translate-train",
+            len(ex),
+            lambda p, ex=ex: formats.write_squad_json(p, ex),
+        )
         progress(f"qa {code}")
-    out.add("qa/question-types.json", "all", "qa-question-types", len(types),
-            lambda p: atomic_write_json(p, types))
-    return {"qa_train_types": dict(sorted(Counter(
-        item.kind for item in splits["train"]).items()))}
+    out.add(
+        "qa/question-types.json",
+        "all",
+        "qa-question-types",
+        len(types),
+        lambda p: atomic_write_json(p, types),
+    )
+    return {"qa_train_types": dict(sorted(Counter(item.kind for item in splits["train"]).items()))}
 
 
 def _languages_json(langs: dict[str, Language]) -> dict:
@@ -334,12 +420,13 @@ def _sha256(path: Path) -> str:
 
 
 def _readme(config: SynthConfig, files: list[dict]) -> str:
-    rows = "\n".join(f"| `{f['path']}` | {f['language']} | {f['role']} | {f['count']} |"
-                     for f in files)
+    rows = "\n".join(
+        f"| `{f['path']}` | {f['language']} | {f['role']} | {f['count']} |" for f in files
+    )
     return f"""# Synthetic typology suite
 
 Generated by `weamlib.synth` (format {SUITE_FORMAT}) with seed {config.seed} for the
-languages {', '.join(config.languages)}. Do not edit: regenerate with
+languages {", ".join(config.languages)}. Do not edit: regenerate with
 `weamlib synth --out DIR` or `weamlib.synth.ensure_suite()`. The same config and seed give
 byte-identical files.
 
@@ -380,17 +467,29 @@ def build_suite(config: SynthConfig, out_dir: str | Path, progress=None) -> dict
         _mono(config, langs, writer, progress)
         _parallel(config, langs, writer, progress)
         summary = {**_nli(config, langs, writer, progress), **_qa(config, langs, writer, progress)}
-        writer.files.insert(0, {"path": "languages.json", "language": "all",
-                                "role": "language-specs", "count": len(langs)})
+        writer.files.insert(
+            0,
+            {
+                "path": "languages.json",
+                "language": "all",
+                "role": "language-specs",
+                "count": len(langs),
+            },
+        )
         for entry in writer.files:
             path = work / entry["path"]
             entry["bytes"] = path.stat().st_size
             entry["sha256"] = _sha256(path)
         atomic_write_text(work / "README.md", _readme(config, writer.files))
-        atomic_write_json(work / "manifest.json", {
-            "format": SUITE_FORMAT, "config": config, "languages": list(config.languages),
-            "files": writer.files,
-        })
+        atomic_write_json(
+            work / "manifest.json",
+            {
+                "format": SUITE_FORMAT,
+                "config": config,
+                "languages": list(config.languages),
+                "files": writer.files,
+            },
+        )
         if out_dir.exists():
             old = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.old-"))
             os.replace(out_dir, old / "suite")
@@ -409,8 +508,9 @@ def build_suite(config: SynthConfig, out_dir: str | Path, progress=None) -> dict
     }
 
 
-def ensure_suite(profile: str = "default", seed: int = 0, store: RunStore | None = None,
-                 **overrides) -> Path:
+def ensure_suite(
+    profile: str = "default", seed: int = 0, store: RunStore | None = None, **overrides
+) -> Path:
     """The suite folder of ``profile`` and ``seed``, built once through the run store.
 
     ``overrides`` replace SynthConfig fields (e.g. ``noise_rate=0.2``, ``nli_train=3000``,
@@ -419,19 +519,28 @@ def ensure_suite(profile: str = "default", seed: int = 0, store: RunStore | None
     """
     config = SynthConfig.for_profile(profile, seed=seed, **overrides)
     store = store or RunStore()
-    specs = {code: load_language(code, config.spec_folder).spec.to_dict()
-             for code in config.languages}
-    key = {"format": SUITE_FORMAT, "config": dataclasses.replace(config, spec_dir=None),
-           "specs": specs}
+    specs = {
+        code: load_language(code, config.spec_folder).spec.to_dict() for code in config.languages
+    }
+    key = {
+        "format": SUITE_FORMAT,
+        "config": dataclasses.replace(config, spec_dir=None),
+        "specs": specs,
+    }
 
     def build(folder: Path) -> dict:
         from tqdm.auto import tqdm
 
         steps = 4 * len(config.languages) - 3  # mono per language; parallel, nli, qa per pair
         with tqdm(total=steps, desc=f"synthetic suite ({profile})", leave=False) as bar:
-            return build_suite(config, folder / "suite",
-                               progress=lambda message: (bar.set_postfix_str(message, refresh=False),
-                                                         bar.update()))
+            return build_suite(
+                config,
+                folder / "suite",
+                progress=lambda message: (
+                    bar.set_postfix_str(message, refresh=False),
+                    bar.update(),
+                ),
+            )
 
     return store.run("synth", key, build).path / "suite"
 

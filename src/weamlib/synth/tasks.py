@@ -102,16 +102,21 @@ class TaskKnobs:
                 raise ConfigError(f"task knob {name!r} must be a probability, got {value!r}")
         lo, hi = self.qa_events
         if not (isinstance(lo, int) and isinstance(hi, int) and 1 <= lo <= hi <= 8):
-            raise ConfigError(f"task knob 'qa_events' must be (min, max) in 1..8, got {self.qa_events!r}")
+            raise ConfigError(
+                f"task knob 'qa_events' must be (min, max) in 1..8, got {self.qa_events!r}"
+            )
         object.__setattr__(self, "qa_events", (lo, hi))
         if not isinstance(self.qa_pool, int) or self.qa_pool < 1:
-            raise ConfigError(f"task knob 'qa_pool' must be a positive integer, got {self.qa_pool!r}")
+            raise ConfigError(
+                f"task knob 'qa_pool' must be a positive integer, got {self.qa_pool!r}"
+            )
         rate, flip = self.nli_negated_premise_rate, self.nli_polarity_flip_rate
         if flip * (1 - rate) > rate:
             raise ConfigError(
                 f"task knob 'nli_polarity_flip_rate' must be at most nli_negated_premise_rate /"
                 f" (1 - nli_negated_premise_rate) = {rate / (1 - rate):.3g} so that negated"
-                f" hypotheses can be as frequent under every label, got {flip!r}")
+                f" hypotheses can be as frequent under every label, got {flip!r}"
+            )
 
     @property
     def polarity_flip_rates(self) -> dict[bool, float]:
@@ -226,8 +231,11 @@ def replace_referent(event, rng, sampler):
     """Another referent of the same category (``the dog`` -> ``the cat``): nothing follows."""
     slot = _pick_slot(event, rng, lambda e: True)
     ent = _get(event, slot)
-    heads = [sg for sg, _ in NOUNS[ent.category]
-             if sg not in HYPERNYMS.values() and not heads_compatible(sg, ent.head)]
+    heads = [
+        sg
+        for sg, _ in NOUNS[ent.category]
+        if sg not in HYPERNYMS.values() and not heads_compatible(sg, ent.head)
+    ]
     if ent.category == "person":
         heads += [f"name:{n.lower()}" for n in NAMES if f"name:{n.lower()}" != ent.head]
     if not heads:
@@ -246,11 +254,16 @@ def change_modifier(event, rng, sampler):
         return replace(event, time=rng.choice(times))
     place = event.place
     if rng.random() < 0.5:
-        return replace(event, place=replace(place, relation=rng.choice(
-            [r for r in RELATIONS if r != place.relation])))
+        return replace(
+            event,
+            place=replace(
+                place, relation=rng.choice([r for r in RELATIONS if r != place.relation])
+            ),
+        )
     grounds = [sg for sg, _ in NOUNS["place"] if sg != place.ground.head]
-    return replace(event, place=replace(place, ground=replace(place.ground,
-                                                              head=rng.choice(grounds))))
+    return replace(
+        event, place=replace(place, ground=replace(place.ground, head=rng.choice(grounds)))
+    )
 
 
 def change_verb(event, rng, sampler):
@@ -261,10 +274,11 @@ def change_verb(event, rng, sampler):
     the verbs of edited hypotheses are distributed like the premises' verbs)."""
     kind = VERBS[event.verb][0]
     patient = event.patient.category if event.patient is not None else None
-    weights = [(v, 1 / (len(agents) * max(len(patients), 1)))
-               for v, (k, agents, patients) in VERBS.items()
-               if k == kind and event.agent.category in agents
-               and (patient is None or patient in patients)]
+    weights = [
+        (v, 1 / (len(agents) * max(len(patients), 1)))
+        for v, (k, agents, patients) in VERBS.items()
+        if k == kind and event.agent.category in agents and (patient is None or patient in patients)
+    ]
     verbs = [v for v, _ in weights]
     ends = list(accumulate(w for _, w in weights))
     i = verbs.index(event.verb)
@@ -279,8 +293,11 @@ def _fresh(entity: Entity, rng: random.Random) -> Entity:
     if is_name(entity.head):
         return Entity(f"name:{rng.choice(NAMES).lower()}")
     nouns = [sg for sg, _ in NOUNS[entity.category]]
-    head = entity.head if entity.head in HYPERNYMS.values() else rng.choice(
-        [n for n in nouns if n not in HYPERNYMS.values()])
+    head = (
+        entity.head
+        if entity.head in HYPERNYMS.values()
+        else rng.choice([n for n in nouns if n not in HYPERNYMS.values()])
+    )
     dims = DIMENSIONS[entity.category]
     attrs = tuple((d, rng.choice(dims[d])) for d in rng.sample(sorted(dims), len(entity.attrs)))
     return Entity(head, attrs, rng.choice(sorted(NUMBERS)) if entity.count > 1 else 1)
@@ -292,8 +309,11 @@ def unrelated(event, rng, sampler):
     other = change_verb(event, rng, sampler)
     if other is None:
         return None
-    fresh = {slot: _fresh(event.role(slot), rng) for slot in ("agent", "patient", "recipient")
-             if event.role(slot) is not None}
+    fresh = {
+        slot: _fresh(event.role(slot), rng)
+        for slot in ("agent", "patient", "recipient")
+        if event.role(slot) is not None
+    }
     if event.place is not None:
         fresh["place"] = Place(rng.choice(RELATIONS), _fresh(event.place.ground, rng))
     return replace(other, **fresh)
@@ -301,9 +321,19 @@ def unrelated(event, rng, sampler):
 
 # Hypotheses are premises edited by a chain of these, whatever the label; the label is then
 # read off the meanings. Entailing, neutral and contradicting edits are all in the list.
-HYPOTHESIS_EDITS = (add_attr, drop_attr, swap_attr, specialise_head, generalise_head,
-                    change_count, add_modifier, drop_modifier, replace_referent,
-                    change_modifier, change_verb)
+HYPOTHESIS_EDITS = (
+    add_attr,
+    drop_attr,
+    swap_attr,
+    specialise_head,
+    generalise_head,
+    change_count,
+    add_modifier,
+    drop_modifier,
+    replace_referent,
+    change_modifier,
+    change_verb,
+)
 
 
 def _edit(event: Event, rng: random.Random, sampler: MeaningSampler) -> Event:
@@ -318,6 +348,7 @@ def _edit(event: Event, rng: random.Random, sampler: MeaningSampler) -> Event:
 def english_length(event: Event, negation: bool = True) -> int:
     """Number of words (with the full stop) of ``event``'s English realisation; with
     ``negation=False``, of its positive counterpart."""
+
     def phrase(entity: Entity) -> int:
         return 1 if is_name(entity.head) else 2 + (entity.count > 1) + len(entity.attrs)
 
@@ -339,12 +370,24 @@ def surface_signature(event: Event) -> tuple:
     """The wording features that the three hypotheses of a premise share: tense, English
     length without the negation words, and the numbers of adjectives, numerals, hypernyms
     and names. (Negation itself is balanced over labels by ``_targets``.)"""
-    entities = [e for e in (event.agent, event.patient, event.recipient,
-                            event.place.ground if event.place else None) if e is not None]
-    return (event.tense, english_length(event, negation=False),
-            sum(len(e.attrs) for e in entities), sum(e.count > 1 for e in entities),
-            sum(e.head in HYPERNYMS.values() for e in entities),
-            sum(is_name(e.head) for e in entities))
+    entities = [
+        e
+        for e in (
+            event.agent,
+            event.patient,
+            event.recipient,
+            event.place.ground if event.place else None,
+        )
+        if e is not None
+    ]
+    return (
+        event.tense,
+        english_length(event, negation=False),
+        sum(len(e.attrs) for e in entities),
+        sum(e.count > 1 for e in entities),
+        sum(e.head in HYPERNYMS.values() for e in entities),
+        sum(is_name(e.head) for e in entities),
+    )
 
 
 _CANDIDATES, _ROUNDS = 8, 12  # hypothesis chains per round; rounds before a new premise
@@ -356,17 +399,20 @@ def _targets(rng: random.Random, knobs: TaskKnobs) -> tuple[bool, dict[str, bool
     hypothesis is negated with the same probability whatever its label."""
     negated = rng.random() < knobs.nli_negated_premise_rate
     flip = knobs.polarity_flip_rates[negated]
-    return negated, {ENTAILMENT: negated,  # entailment keeps the polarity
-                     NEUTRAL: negated != (rng.random() < flip),
-                     CONTRADICTION: negated != (rng.random() < flip)}
+    return negated, {
+        ENTAILMENT: negated,  # entailment keeps the polarity
+        NEUTRAL: negated != (rng.random() < flip),
+        CONTRADICTION: negated != (rng.random() < flip),
+    }
 
 
 def _add(bucket: dict[tuple, list[Event]], hyp: Event) -> None:
     bucket.setdefault(surface_signature(hyp), []).append(hyp)
 
 
-def sample_triple(rng: random.Random, sampler: MeaningSampler,
-                  knobs: TaskKnobs) -> tuple[Event, dict[str, Event]]:
+def sample_triple(
+    rng: random.Random, sampler: MeaningSampler, knobs: TaskKnobs
+) -> tuple[Event, dict[str, Event]]:
     """A premise and one hypothesis per label (label -> hypothesis), all three with the
     same ``surface_signature``; every label is checked by ``nli_label``."""
     negated, target = _targets(rng, knobs)
@@ -382,28 +428,35 @@ def sample_triple(rng: random.Random, sampler: MeaningSampler,
                 for polarity in sorted(set(target.values())):
                     hyp = chain if chain.negated == polarity else replace(chain, negated=polarity)
                     label = nli_label(premise, hyp)
-                    if (hyp != premise and target[label] == polarity
-                            and not (label == NEUTRAL and unrelated_neutral)):
+                    if (
+                        hyp != premise
+                        and target[label] == polarity
+                        and not (label == NEUTRAL and unrelated_neutral)
+                    ):
                         _add(buckets[label], hyp)
                 other = unrelated(chain, rng, sampler) if unrelated_neutral else None
                 if other is not None:
                     other = replace(other, negated=target[NEUTRAL])
                     if nli_label(premise, other) == NEUTRAL:
                         _add(buckets[NEUTRAL], other)
-            shared = [s for s in buckets[ENTAILMENT]
-                      if s in buckets[NEUTRAL] and s in buckets[CONTRADICTION]]
+            shared = [
+                s
+                for s in buckets[ENTAILMENT]
+                if s in buckets[NEUTRAL] and s in buckets[CONTRADICTION]
+            ]
             if shared:
                 signature = rng.choice(shared)
-                return premise, {label: rng.choice(buckets[label][signature])
-                                 for label in LABELS}
+                return premise, {label: rng.choice(buckets[label][signature]) for label in LABELS}
     raise ConfigError(
         f"no NLI premise with matched entailed, neutral and contradicting hypotheses found in"
         f" {_PREMISES} tries (premise negated: {negated}, hypotheses negated: {target});"
-        f" the meaning and task knobs leave too few attributes, numbers or modifiers to edit")
+        f" the meaning and task knobs leave too few attributes, numbers or modifiers to edit"
+    )
 
 
-def sample_nli(n: int, rng: random.Random, sampler: MeaningSampler,
-               knobs: TaskKnobs) -> list[tuple[Event, Event, str]]:
+def sample_nli(
+    n: int, rng: random.Random, sampler: MeaningSampler, knobs: TaskKnobs
+) -> list[tuple[Event, Event, str]]:
     """``n`` (premise, hypothesis, label) items: consecutive triples share a premise and
     have one hypothesis of each label, in random order (the last triple may be cut short),
     so labels are balanced to within one."""
@@ -454,15 +507,23 @@ class QAItem:
         return self.question.kind
 
 
-def _context_event(sampler: MeaningSampler, rng: random.Random, pool: list[Entity],
-                   verb: str | None, knobs: TaskKnobs) -> Event:
+def _context_event(
+    sampler: MeaningSampler,
+    rng: random.Random,
+    pool: list[Entity],
+    verb: str | None,
+    knobs: TaskKnobs,
+) -> Event:
     event = sampler.event(verb=verb)
     for slot in ("agent", "patient", "recipient"):
         ent = event.role(slot)
         if ent is None or rng.random() >= knobs.qa_reuse_rate:
             continue
-        allowed = VERBS[event.verb][1] if slot == "agent" else (
-            VERBS[event.verb][2] if slot == "patient" else ("person",))
+        allowed = (
+            VERBS[event.verb][1]
+            if slot == "agent"
+            else (VERBS[event.verb][2] if slot == "patient" else ("person",))
+        )
         choices = [p for p in pool if p.category in allowed]
         if choices:
             event = replace(event, **{slot: rng.choice(choices)})
@@ -471,8 +532,9 @@ def _context_event(sampler: MeaningSampler, rng: random.Random, pool: list[Entit
 
 def sample_qa_item(rng: random.Random, sampler: MeaningSampler, knobs: TaskKnobs) -> QAItem:
     while True:
-        pool = [sampler.entity(rng.choice(("person", "animal", "object")))
-                for _ in range(knobs.qa_pool)]
+        pool = [
+            sampler.entity(rng.choice(("person", "animal", "object"))) for _ in range(knobs.qa_pool)
+        ]
         n = rng.randint(*knobs.qa_events)
         target = rng.randrange(n)
         first = _context_event(sampler, rng, pool, None, knobs)
@@ -484,8 +546,11 @@ def sample_qa_item(rng: random.Random, sampler: MeaningSampler, knobs: TaskKnobs
             else:
                 verb = first.verb if rng.random() < knobs.qa_same_verb_rate else None
                 events.append(_context_event(sampler, rng, pool, verb, knobs))
-        roles = [r for r in ("agent", "patient", "recipient", "place", "time")
-                 if first.role(r) is not None]
+        roles = [
+            r
+            for r in ("agent", "patient", "recipient", "place", "time")
+            if first.role(r) is not None
+        ]
         role = rng.choice(roles)
         qevent = first
         if rng.random() >= knobs.qa_keep_modifier_rate:
@@ -514,7 +579,7 @@ def realise_context(lang: Language, item: QAItem) -> tuple[list[Token], tuple[in
 def char_span(words: list[str], span: tuple[int, int]) -> tuple[str, int]:
     """Answer text and its character offset in ``" ".join(words)``."""
     start = sum(len(w) + 1 for w in words[: span[0]])
-    return " ".join(words[span[0]: span[1]]), start
+    return " ".join(words[span[0] : span[1]]), start
 
 
 def vocabulary(lang: Language) -> list[str]:
@@ -524,8 +589,13 @@ def vocabulary(lang: Language) -> list[str]:
     return sorted({lex.form for lex in lang.words.values()})
 
 
-def add_noise(words: list[str], rate: float, rng: random.Random, vocab: list[str],
-              protect: tuple[int, int] | None = None) -> tuple[list[str], tuple[int, int] | None]:
+def add_noise(
+    words: list[str],
+    rate: float,
+    rng: random.Random,
+    vocab: list[str],
+    protect: tuple[int, int] | None = None,
+) -> tuple[list[str], tuple[int, int] | None]:
     """Translation noise: each word is dropped (p = rate/2) or replaced by a random
     vocabulary word (p = rate/2). The final punctuation and the ``protect`` span are kept;
     returns the new words and the protected span's new position.
