@@ -3,7 +3,7 @@
 Prints a table and, with ``--json PATH``, writes the figures as JSON. Timings are cold:
 every alignment here bypasses or uses a fresh temporary run store.
 
-    .venv/bin/python benchmarks/bench_align.py --profile default --json /tmp/bench_align.json
+    .venv/bin/python benchmarks/bench_align.py --profile default --json benchmarks/results/align.json
 """
 
 from __future__ import annotations

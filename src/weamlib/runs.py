@@ -86,7 +86,7 @@ class Run:
 class RunStore:
     """Cached, atomically written run folders.
 
-    >>> store = RunStore("/tmp/runs")                       # doctest: +SKIP
+    >>> store = RunStore(".cache/runs")                     # doctest: +SKIP
     >>> run = store.run("synth", cfg, lambda out: build(cfg, out))  # doctest: +SKIP
     """
 
