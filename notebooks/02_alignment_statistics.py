@@ -60,46 +60,30 @@ real_max_extra = 5000
 import time
 
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 import seaborn as sns
 from IPython.display import Markdown, display
 
-from weamlib.align import (
-    align_corpus,
-    distortions,
-    ensure_all_alignments,
-    link_types,
-    load_links,
-    load_suite_pair,
-    suite_pairs,
-)
+from weamlib.align import ensure_all_alignments, load_suite_pair, report, suite_pairs
 from weamlib.align.experiments import (
-    PUBLISHED_AER,
-    evaluate_aligners,
     evaluate_real_sets,
-    example_index,
-    fertility_by_language,
-    learning_curve,
+    evaluate_suite,
+    example_alignment,
+    suite_distortions,
+    suite_fertility,
+    suite_learning_curves,
+    suite_link_types,
+    suite_tensions,
 )
 from weamlib.align.plots import plot_alignment_matrices, plot_distortions
 from weamlib.paths import data_dir
 from weamlib.synth import ensure_suite
-from weamlib.tokenize import ensure_tokenizer
 
 sns.set_theme(style="whitegrid", context="notebook")
 suite = ensure_suite(profile, seed)
 lang_pairs = suite_pairs(suite)
 data = {lp: load_suite_pair(suite, lp) for lp in lang_pairs}
-pd.DataFrame(
-    {
-        "pairs": [len(data[lp][0]) for lp in lang_pairs],
-        "gold links": [sum(len(g.sure) for g in data[lp][1]) for lp in lang_pairs],
-        "mean length (en)": [np.mean([len(s) for s, _ in data[lp][0]]) for lp in lang_pairs],
-        "mean length (xx)": [np.mean([len(t) for _, t in data[lp][0]]) for lp in lang_pairs],
-    },
-    index=pd.Index(lang_pairs, name="pair"),
-).round(1)
+report.suite_overview(data).round(1)
 
 # %% [markdown]
 # ## The alignments the study trains on
@@ -114,20 +98,7 @@ pd.DataFrame(
 # %%
 start = time.perf_counter()
 runs = ensure_all_alignments(suite, lang_pairs, pipeline_aligner, pipeline_symmetrize, seed)
-pipeline = pd.DataFrame(
-    [
-        {
-            "pair": lp,
-            "pairs": r.results["n_pairs"],
-            "links": r.results["n_links"],
-            "precision": 100 * r.results["precision"],
-            "recall": 100 * r.results["recall"],
-            "AER (%)": 100 * r.results["aer"],
-            "aligner seconds": r.results["seconds"],
-        }
-        for lp, r in runs.items()
-    ]
-).set_index("pair")
+pipeline = report.pipeline_table(runs)
 pipeline_seconds = time.perf_counter() - start
 pipeline.round(2)
 
@@ -140,14 +111,7 @@ pipeline.round(2)
 
 # %%
 start = time.perf_counter()
-aer = pd.DataFrame(
-    [
-        {"pair": lp, **row}
-        for lp in lang_pairs
-        for row in evaluate_aligners(*data[lp], aligners, methods, seed, n_eval=n_eval)
-    ]
-)
-aer["aer_pct"] = 100 * aer["aer"]
+aer = report.with_aer_pct(evaluate_suite(data, aligners, methods, seed, n_eval=n_eval))
 eval_seconds = time.perf_counter() - start
 aer.pivot_table(index=["aligner", "method"], columns="pair", values="aer_pct").round(1)
 
@@ -169,16 +133,8 @@ plt.show()
 # *N*), with the symmetrisation the pipeline uses.
 
 # %%
-curve = pd.DataFrame(
-    [
-        {"pair": lp, **row}
-        for lp in lang_pairs
-        for aligner in aligners
-        for row in learning_curve(*data[lp], curve_sizes, aligner, pipeline_symmetrize, seed,
-                                  n_eval=min(curve_sizes))
-    ]
-)
-curve["aer_pct"] = 100 * curve["aer"]
+curve = report.with_aer_pct(
+    suite_learning_curves(data, curve_sizes, aligners, pipeline_symmetrize, seed))
 grid = sns.relplot(data=curve, x="size", y="aer_pct", hue="pair", col="aligner", kind="line",
                    marker="o", height=3.4, aspect=1.3)
 grid.set(xscale="log")
@@ -196,19 +152,8 @@ plt.show()
 # alignments show how far the aligner follows it.
 
 # %%
-predicted = {lp: load_links(runs[lp]) for lp in lang_pairs}
-lengths = {lp: [(len(s), len(t)) for s, t in data[lp][0]] for lp in lang_pairs}
-types = pd.DataFrame(
-    [
-        {"pair": lp, "links": name, **link_types(links, lengths[lp])}
-        for lp in lang_pairs
-        for name, links in (("gold", [g.sure for g in data[lp][1]]),
-                            (pipeline_aligner, predicted[lp]))
-    ]
-)
-frac_cols = ["frac_1-1", "frac_1-n", "frac_n-1", "frac_n-m"]
-shares = types.set_index(["pair", "links"])[frac_cols + ["frac_unaligned_src",
-                                                          "frac_unaligned_tgt"]]
+shares = report.link_type_shares(suite_link_types(data, runs, pipeline_aligner))
+frac_cols = report.LINK_FRACTIONS
 (100 * shares).round(1).rename(columns=lambda c: c.replace("frac_", "% "))
 
 # %%
@@ -232,17 +177,10 @@ plt.show()
 # sharp diagonal.
 
 # %%
-dist = {lp: distortions([g.sure for g in data[lp][1]], lengths[lp]) for lp in lang_pairs}
+dist = suite_distortions(data)
 plot_distortions(dist)
 plt.show()
-tensions = pd.DataFrame(
-    [
-        {"pair": lp, "mean |offset| (gold)": np.abs(dist[lp]).mean(),
-         "fitted tension λ (FastAlign, forward)":
-             align_corpus(data[lp][0], "fastalign", None, seed).info["tension_forward"]}
-        for lp in lang_pairs
-    ]
-).set_index("pair")
+tensions = report.tension_table(dist, suite_tensions(data, seed))
 tensions.round(2)
 
 # %% [markdown]
@@ -256,12 +194,12 @@ tensions.round(2)
 # without spaces between characters are split into single characters, as in mBERT.
 
 # %%
-tokenizer = ensure_tokenizer(suite, vocab_size=vocab_size)
-fertility = pd.DataFrame(fertility_by_language(tokenizer, suite, fertility_lines)).set_index("lang")
+fertility_rows, tokenizer_length = suite_fertility(suite, vocab_size, fertility_lines)
+fertility = pd.DataFrame(fertility_rows).set_index("lang")
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.4))
 fertility["mean"].plot.bar(ax=axes[0], color="steelblue")
 axes[0].set_ylabel("subwords per word")
-axes[0].set_title(f"mean fertility (vocabulary {len(tokenizer)})")
+axes[0].set_title(f"mean fertility (vocabulary {tokenizer_length})")
 share_cols = [c for c in fertility.columns if c.startswith("share_")]
 (100 * fertility[share_cols]).rename(columns=lambda c: c.replace("share_", "") + " pieces").plot.bar(
     stacked=True, ax=axes[1], colormap="viridis")
@@ -279,15 +217,10 @@ fertility.round(3)
 # links, so a filled cell without a box is a wrong link and an empty box is a missed one.
 
 # %%
-by_order = tensions["mean |offset| (gold)"].sort_values()
-for lp in dict.fromkeys([by_order.index[0], by_order.index[-1]]):
-    pairs, gold = data[lp]
-    k = example_index(pairs)
-    panels = {"gold": gold[k].sure}
-    for aligner in aligners:
-        panels[aligner] = align_corpus(pairs, aligner, pipeline_symmetrize, seed).links[k]
-    plot_alignment_matrices(pairs[k][0], pairs[k][1], panels, gold[k].possible,
-                            title=f"{lp}, pair {k}")
+for lp in report.extreme_pairs(tensions):
+    ex = example_alignment(*data[lp], aligners, pipeline_symmetrize, seed)
+    plot_alignment_matrices(ex["src"], ex["tgt"], ex["panels"], ex["possible"],
+                            title=f"{lp}, pair {ex['k']}")
     plt.show()
 
 # %% [markdown]
@@ -318,24 +251,15 @@ if real_root is None:
 else:
     real_rows, real_info = evaluate_real_sets(real_pairs, aligners, [pipeline_symmetrize], seed,
                                               real_max_extra, real_root)
-    real = pd.DataFrame(real_rows)
-    real["aer_pct"] = 100 * real["aer"]
+    real = report.with_aer_pct(real_rows)
     display(pd.DataFrame(real_info).set_index("pair"))
-    measured = real[real["method"] == pipeline_symmetrize].pivot_table(
-        index="pair", columns="aligner", values="aer_pct")
-    published = pd.DataFrame({f"{k} (published)": v for k, v in PUBLISHED_AER.items()}).loc[
-        measured.index]
+    measured, published = report.real_comparison(real, pipeline_symmetrize)
     display(measured.add_suffix(" (this study)").join(published).round(1))
 
 # %%
 if not real.empty:
-    plot_df = measured.rename(columns={"fastalign": "fast_align"}).reset_index().melt(
-        id_vars="pair", var_name="aligner", value_name="AER (%)").assign(source="this study")
-    pub_df = published.rename(columns=lambda c: c.replace(" (published)", "")).rename_axis(
-        "pair").reset_index().melt(id_vars="pair", var_name="aligner", value_name="AER (%)"
-                                   ).assign(source="published (Dou & Neubig 2021)")
-    grid = sns.catplot(data=pd.concat([plot_df, pub_df]), x="pair", y="AER (%)", hue="aligner",
-                       col="source", kind="bar", height=3.4, aspect=1.3)
+    grid = sns.catplot(data=report.real_plot_frame(measured, published), x="pair",
+                       y="AER (%)", hue="aligner", col="source", kind="bar", height=3.4, aspect=1.3)
     grid.figure.suptitle("Real gold sets: this study's small-bitext AER beside published values",
                          y=1.04)
     plt.show()
@@ -344,49 +268,10 @@ if not real.empty:
 # ## Summary
 
 # %%
-main_rows = aer[aer["method"] == pipeline_symmetrize].set_index(["aligner", "pair"])["aer_pct"]
-mean_by_aligner = main_rows.groupby("aligner").mean()
-best_aligner = mean_by_aligner.idxmin()
-worst_pair = main_rows.loc[best_aligner].idxmax()
-best_pair = main_rows.loc[best_aligner].idxmin()
-gain = {m: aer[aer["method"] == m].groupby("aligner")["aer_pct"].mean() for m in methods}
-best_method = {al: min(methods, key=lambda m, al=al: gain[m][al]) for al in aligners}
-tension_corr = np.corrcoef(tensions.iloc[:, 0], tensions.iloc[:, 1])[0, 1]
-lines = [
-    f"* On the synthetic suite ({len(lang_pairs)} language pairs, "
-    f"{len(data[lang_pairs[0]][0])} pairs each), the mean AER with {pipeline_symmetrize} is "
-    + ", ".join(f"{al} {v:.1f}%" for al, v in mean_by_aligner.items())
-    + f"; {best_aligner} is best on average.",
-    f"* For {best_aligner}, {best_pair} is the easiest pair ({main_rows.loc[(best_aligner, best_pair)]:.1f}%) "
-    f"and {worst_pair} the hardest ({main_rows.loc[(best_aligner, worst_pair)]:.1f}%).",
-    "* The best symmetrisation on average is "
-    + ", ".join(f"{best_method[al]} for {al} ({gain[best_method[al]][al]:.1f}%)" for al in aligners)
-    + ".",
-    f"* The FastAlign model's fitted tension and the mean gold distortion correlate at "
-    f"r = {tension_corr:.2f} across languages: "
-    + ("the more monotone the language, the sharper the fitted diagonal."
-       if tension_corr < -0.5 else "the fitted tension does not track word order closely."),
-    f"* The pipeline alignments ({pipeline_aligner} + {pipeline_symmetrize}) have AER "
-    f"{pipeline['AER (%)'].min():.1f}–{pipeline['AER (%)'].max():.1f}%. The aligner took "
-    f"{pipeline['aligner seconds'].sum():.1f} s in total for the {len(lang_pairs)} pairs "
-    f"(wall time of that stage in this execution: {pipeline_seconds:.1f} s; near zero"
-    " when it was cached).",
-    f"* Mean subword fertility ranges from {fertility['mean'].min():.2f} ({fertility['mean'].idxmin()}) "
-    f"to {fertility['mean'].max():.2f} ({fertility['mean'].idxmax()}) pieces per word.",
-]
-if not real.empty:
-    pub = published.rename(columns=lambda c: c.replace(" (published)", "")).rename(
-        columns={"fast_align": "fastalign"})
-    cells = [(p, al) for p in measured.index for al in measured.columns if al in pub.columns]
-    n_cells = len(cells)
-    n_above = sum(measured.loc[p, al] > pub.loc[p, al] for p, al in cells)
-    lines.append(
-        "* Real gold sets (AER %, " + pipeline_symmetrize + "): "
-        + "; ".join(f"{p}: " + ", ".join(f"{al} {measured.loc[p, al]:.1f}" for al in measured.columns)
-                    for p in measured.index)
-        + f". {n_above} of {n_cells} are above the published values, which come from far"
-        " larger bitext."
-    )
-else:
-    lines.append("* The real gold sets were skipped in this run.")
+lines = report.summary_lines(
+    aer, tensions, pipeline, fertility, aligners=aligners, methods=methods,
+    pipeline_aligner=pipeline_aligner, pipeline_symmetrize=pipeline_symmetrize,
+    n_pairs=len(data[lang_pairs[0]][0]), pipeline_seconds=pipeline_seconds,
+    measured=None if real.empty else measured, published=None if real.empty else published,
+)
 display(Markdown("\n".join(lines)))

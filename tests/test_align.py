@@ -465,3 +465,236 @@ def test_evaluate_real_sets_without_data_dir_names_the_fix(tmp_path, monkeypatch
     monkeypatch.setenv("WEAM_DATA_DIR", str(tmp_path))  # an empty data directory
     with pytest.raises(FileNotFoundError, match="fetch"):
         evaluate_real_sets(["de-en"], ["fastalign"], ["union"], data_dir=tmp_path)
+
+
+# ----------------------------------------------------------------------------- cached experiments
+
+
+def test_evaluate_aligners_rows_are_cached_in_key_order(run_store, monkeypatch):
+    from weamlib.align import experiments
+
+    pairs, gold = toy_corpus(200, reverse=False, seed=9)
+    args = (pairs, gold, ["fastalign"], ["union"], 0, run_store, 100)
+    plain = experiments.evaluate_aligners(*args, cache=False)
+    cached = experiments.evaluate_aligners(*args)
+    assert cached == plain and [list(r) for r in cached] == [list(r) for r in plain]
+    assert len(list((run_store.root / experiments.EVAL_KIND).iterdir())) == 1
+
+    def no_aligning(*a, **k):
+        raise AssertionError("a warm evaluation must not align or read alignment files")
+
+    monkeypatch.setattr(experiments, "align_corpus", no_aligning)
+    assert experiments.evaluate_aligners(*args) == plain
+    # Other gold links or another n_eval are another run, not a stale hit.
+    with pytest.raises(AssertionError, match="warm evaluation"):
+        experiments.evaluate_aligners(*args[:-1], 50)
+    other_gold = [set(g) for g in gold]
+    other_gold[0] = {(0, 1)}
+    with pytest.raises(AssertionError, match="warm evaluation"):
+        experiments.evaluate_aligners(pairs, other_gold, *args[2:])
+
+
+def test_learning_curve_cached_equals_uncached(run_store):
+    from weamlib.align.experiments import learning_curve
+
+    pairs, gold = toy_corpus(300, reverse=False, seed=10)
+    args = (pairs, gold, [50, 300], "fastalign", "intersection", 0, run_store, 50)
+    assert learning_curve(*args) == learning_curve(*args, cache=False)
+    assert [r["size"] for r in learning_curve(*args)] == [50, 300]
+
+
+def test_gold_digest_sees_possible_links():
+    from weamlib.align.experiments import gold_digest
+
+    sure = LinkSet(sure=frozenset({(0, 0)}), possible=frozenset({(0, 0)}))
+    more = LinkSet(sure=frozenset({(0, 0)}), possible=frozenset({(0, 0), (1, 1)}))
+    assert gold_digest([sure]) == gold_digest([{(0, 0)}])
+    assert gold_digest([sure]) != gold_digest([more])
+
+
+def test_example_alignment_and_tension_match_align_corpus(run_store):
+    from weamlib.align.experiments import (
+        example_alignment,
+        example_index,
+        fitted_tension,
+        suite_distortions,
+        suite_tensions,
+    )
+
+    pairs, gold = toy_corpus(150, reverse=True, seed=11)
+    gold = [LinkSet(sure=frozenset(g), possible=frozenset(g)) for g in gold]
+    ex = example_alignment(pairs, gold, ["fastalign"], "union", 0, run_store)
+    k = example_index(pairs)
+    full = align_corpus(pairs, "fastalign", "union", 0, run_store)
+    assert ex["k"] == k and (ex["src"], ex["tgt"]) == pairs[k]
+    assert ex["panels"]["fastalign"] == full.links[k]
+    assert set(ex["panels"]["gold"]) == gold[k].sure
+    assert example_alignment(pairs, gold, ["fastalign"], "union", 0, run_store) == ex
+    assert fitted_tension(pairs, 0, run_store) == full.info["tension_forward"]
+    data = {"en-r": (pairs, gold), "en-m": toy_corpus(150, reverse=False, seed=11)}
+    data["en-m"] = (data["en-m"][0], [LinkSet(frozenset(g), frozenset(g)) for g in data["en-m"][1]])
+    tensions = suite_tensions(data, 0, run_store)
+    assert tensions["en-r"] == full.info["tension_forward"] < tensions["en-m"]
+    dist = suite_distortions(data)
+    assert np.abs(dist["en-r"]).mean() > 0.3 and np.abs(dist["en-m"]).max() == 0.0
+
+
+def test_suite_link_types_gold_and_pipeline(toy_suite, run_store):
+    from weamlib.align import link_types, load_suite_pair
+    from weamlib.align.experiments import suite_link_types
+
+    runs = {"en-xx": ensure_alignments(toy_suite, "en-xx", "fastalign", "union", 0, run_store)}
+    data = {"en-xx": load_suite_pair(toy_suite, "en-xx")}
+    rows = suite_link_types(data, runs, "fa", run_store)
+    assert [(r["pair"], r["links"]) for r in rows] == [("en-xx", "gold"), ("en-xx", "fa")]
+    pairs, gold = data["en-xx"]
+    lengths = [(len(s), len(t)) for s, t in pairs]
+    assert rows[1]["n_links"] == link_types(load_links(runs["en-xx"]), lengths)["n_links"]
+    assert rows[0]["frac_1-1"] == 1.0  # the toy gold is word for word
+    assert suite_link_types(data, runs, "fa", run_store) == rows
+
+
+def test_suite_fertility_cached_with_tokenizer_length(tmp_path, run_store):
+    from weamlib.align.experiments import suite_fertility
+
+    (tmp_path / "mono").mkdir()
+    (tmp_path / "mono" / "aa.txt").write_text("ab ab abc\nabc ab\n" * 20, encoding="utf-8")
+    (tmp_path / "mono" / "bb.txt").write_text("xyzzy qq\nqq xyzzy qq\n" * 20, encoding="utf-8")
+    rows, n = suite_fertility(tmp_path, 40, 10, run_store)
+    assert [r["lang"] for r in rows] == ["aa", "bb"] and 5 < n <= 40
+    assert rows[0]["n_words"] == 5 * 5  # the first 10 lines: 5 copies of 5 words
+    assert suite_fertility(tmp_path, 40, 10, run_store) == (rows, n)
+
+
+# ----------------------------------------------------------------------------- chapter report
+
+
+def _aer_frame(values):
+    """values: {(aligner, method, pair): aer_pct} -> a frame like the chapter's ``aer``."""
+    from weamlib.align.report import with_aer_pct
+
+    return with_aer_pct(
+        [{"pair": p, "aligner": a, "method": m, "aer": v / 100} for (a, m, p), v in values.items()]
+    )
+
+
+def _summary_inputs():
+    import pandas as pd
+
+    aer = _aer_frame(
+        {
+            ("eflomal", "gdfa", "en-a"): 10.0,
+            ("eflomal", "gdfa", "en-b"): 30.0,
+            ("fastalign", "gdfa", "en-a"): 5.0,
+            ("fastalign", "gdfa", "en-b"): 50.0,
+            ("eflomal", "union", "en-a"): 12.0,
+            ("eflomal", "union", "en-b"): 20.0,
+            ("fastalign", "union", "en-a"): 40.0,
+            ("fastalign", "union", "en-b"): 60.0,
+        }
+    )
+    tensions = pd.DataFrame(
+        {"mean |offset| (gold)": [0.1, 0.5], "fitted tension λ (FastAlign, forward)": [9.0, 1.0]},
+        index=pd.Index(["en-a", "en-b"], name="pair"),
+    )
+    pipeline = pd.DataFrame(
+        {"AER (%)": [8.0, 31.0], "aligner seconds": [1.25, 2.0]}, index=["en-a", "en-b"]
+    )
+    fertility = pd.DataFrame({"mean": [1.5, 2.25, 1.1]}, index=["a", "b", "en"])
+    return aer, tensions, pipeline, fertility
+
+
+def test_summary_picks_the_aligner_with_lower_mean_aer():
+    from weamlib.align.report import best_methods, mean_aer_by_aligner, summary_lines
+
+    aer, tensions, pipeline, fertility = _summary_inputs()
+    # eflomal: mean 20 with gdfa; fastalign: 27.5 although it wins on en-a.
+    assert mean_aer_by_aligner(aer, "gdfa").idxmin() == "eflomal"
+    assert best_methods(aer, ["gdfa", "union"], ["eflomal", "fastalign"]) == {
+        "eflomal": ("union", 16.0),
+        "fastalign": ("gdfa", 27.5),
+    }
+    lines = summary_lines(
+        aer, tensions, pipeline, fertility, aligners=["eflomal", "fastalign"],
+        methods=["gdfa", "union"], pipeline_aligner="eflomal", pipeline_symmetrize="gdfa",
+        n_pairs=100, pipeline_seconds=0.5,
+    )  # fmt: skip
+    assert "eflomal 20.0%, fastalign 27.5%; eflomal is best on average" in lines[0]
+    assert "(2 language pairs, 100 pairs each)" in lines[0]
+    assert "en-a is the easiest pair (10.0%) and en-b the hardest (30.0%)" in lines[1]
+    assert "union for eflomal (16.0%), gdfa for fastalign (27.5%)" in lines[2]
+    assert "r = -1.00" in lines[3] and "the more monotone" in lines[3]
+    assert "AER 8.0–31.0%" in lines[4] and "3.2 s in total for the 2 pairs" in lines[4]
+    assert "from 1.10 (en) to 2.25 (b)" in lines[5]
+    assert lines[-1] == "* The real gold sets were skipped in this run."
+
+
+def test_real_comparison_counts_cells_above_published():
+    from weamlib.align.report import (
+        count_above_published,
+        real_comparison,
+        real_plot_frame,
+        summary_lines,
+        with_aer_pct,
+    )
+
+    published = {"fast_align": {"de-en": 27.0, "en-fr": 10.5}, "eflomal": {"de-en": 22.6}}
+    real = with_aer_pct(
+        [
+            {"pair": "de-en", "aligner": "eflomal", "method": "gdfa", "aer": 0.30},
+            {"pair": "de-en", "aligner": "fastalign", "method": "gdfa", "aer": 0.20},
+            {"pair": "en-fr", "aligner": "fastalign", "method": "gdfa", "aer": 0.11},
+            {"pair": "en-fr", "aligner": "fastalign", "method": "union", "aer": 0.01},
+        ]
+    )
+    measured, pub = real_comparison(real, "gdfa", published)
+    assert list(measured.index) == ["de-en", "en-fr"] and list(pub.index) == ["de-en", "en-fr"]
+    assert measured.loc["en-fr", "fastalign"] == pytest.approx(11.0)
+    # de-en eflomal 30 > 22.6, de-en fastalign 20 < 27, en-fr fastalign 11 > 10.5; en-fr
+    # eflomal was not measured (NaN), so it is no comparison.
+    assert count_above_published(measured, pub) == (2, 4)
+    assert count_above_published(measured.dropna(axis=1), pub) == (1, 2)
+    long = real_plot_frame(measured, pub)
+    assert set(long["source"]) == {"this study", "published (Dou & Neubig 2021)"}
+    assert set(long["aligner"]) == {"eflomal", "fast_align"}
+    aer, tensions, pipeline, fertility = _summary_inputs()
+    lines = summary_lines(
+        aer, tensions, pipeline, fertility, aligners=["eflomal", "fastalign"],
+        methods=["gdfa"], pipeline_aligner="eflomal", pipeline_symmetrize="gdfa",
+        n_pairs=100, pipeline_seconds=0.5, measured=measured, published=pub,
+    )  # fmt: skip
+    assert lines[-1].startswith("* Real gold sets (AER %, gdfa): de-en: eflomal 30.0")
+    assert "2 of 4 are above the published values" in lines[-1]
+
+
+def test_report_tables():
+    import numpy as np
+
+    from weamlib.align.report import (
+        extreme_pairs,
+        link_type_shares,
+        pipeline_table,
+        suite_overview,
+        tension_table,
+    )
+    from weamlib.runs import Run
+
+    gold = [LinkSet(sure=frozenset({(0, 0), (1, 1)}), possible=frozenset({(0, 0), (1, 1)}))]
+    overview = suite_overview({"en-a": ([(["a", "b"], ["x", "y", "z"])], gold)})
+    assert overview.loc["en-a"].tolist() == [1, 2, 2.0, 3.0]
+    results = {"n_pairs": 5, "n_links": 9, "precision": 0.5, "recall": 0.25, "aer": 0.1}
+    table = pipeline_table({"en-a": Run(path=None, config={}, results={**results, "seconds": 3})})
+    assert table.loc["en-a", "AER (%)"] == pytest.approx(10.0)
+    assert table.loc["en-a", "recall"] == 25.0
+    tension = tension_table(
+        {"en-a": np.array([0.1, -0.3]), "en-b": np.array([0.0]), "en-c": np.array([-0.9])},
+        {"en-a": 5.0, "en-b": 9.0, "en-c": 1.0},
+    )
+    assert tension.loc["en-a", "mean |offset| (gold)"] == pytest.approx(0.2)
+    assert extreme_pairs(tension) == ["en-b", "en-c"]
+    assert extreme_pairs(tension.loc[["en-a"]]) == ["en-a"]
+    fracs = {f: 0.25 for f in ("frac_1-1", "frac_1-n", "frac_n-1", "frac_n-m")}
+    rows = [{"pair": "en-a", "links": "gold", "n_links": 4, **fracs, "frac_unaligned_src": 0.5,
+             "frac_unaligned_tgt": 0.0}]  # fmt: skip
+    shares = link_type_shares(rows)
+    assert list(shares.index) == [("en-a", "gold")] and "n_links" not in shares.columns

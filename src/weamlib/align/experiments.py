@@ -3,11 +3,18 @@ curves, and the real gold sets (with whatever extra bitext the data directory ho
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from weamlib.align.corpus import Pairs, align_corpus
+from weamlib.align.corpus import (
+    Pairs,
+    align_corpus,
+    aligner_config,
+    corpus_digest,
+    directional_run,
+)
 from weamlib.align.metrics import alignment_scores
 from weamlib.align.stats import fertility_summary
 from weamlib.align.symmetrize import symmetrize_corpus
@@ -29,6 +36,39 @@ EXTRA_BITEXT = {
 }
 UNSEGMENTED = {"ja", "zh"}  # scripts written without spaces: the extra bitext stays unsegmented
 _WORD = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]")
+
+
+# Run-store kind of the evaluations below: scores and statistics derived from cached
+# alignments, kept so that a re-run does not parse every alignment file again.
+EVAL_KIND = "align_eval"
+
+
+def gold_digest(gold: Sequence) -> str:
+    """sha256 of gold alignments: LinkSets (sure and possible links) or plain link sets."""
+    h = hashlib.sha256()
+    for g in gold:
+        sure = sorted(map(tuple, getattr(g, "sure", g)))
+        possible = sorted(map(tuple, getattr(g, "possible", g)))
+        h.update(f"{sure}|{possible}\n".encode())
+    return h.hexdigest()
+
+
+def cached_rows(
+    stage: str, config: dict, compute: Callable[[], list[dict]], store: RunStore | None = None
+) -> list[dict]:
+    """``compute()``'s rows through the run store (kind ``EVAL_KIND``), keyed by ``stage``
+    and ``config``. Rows come back with their keys in the order ``compute`` gave them."""
+
+    def fn(folder: Path) -> dict:
+        return {"rows": [list(row.items()) for row in compute()]}
+
+    run = (store or RunStore()).run(EVAL_KIND, {"stage": stage, **config}, fn)
+    return [dict((k, v) for k, v in row) for row in run.results["rows"]]
+
+
+def _options(aligners: Sequence[str], options: dict | None) -> dict:
+    """Each aligner's resolved config (defaults filled in), for cache keys."""
+    return {a: aligner_config(a, **(options or {}).get(a, {})).as_dict() for a in aligners}
 
 
 def simple_tokenize(text: str) -> list[str]:
@@ -69,17 +109,36 @@ def evaluate_aligners(
     store: RunStore | None = None,
     n_eval: int | None = None,
     options: dict | None = None,
+    cache: bool = True,
 ) -> list[dict]:
     """Train each aligner on ``pairs`` (cached) and score it on the first ``n_eval`` gold
     sentences. ``options``: per aligner name, its config fields. Rows carry ``aligner``
-    and ``seconds`` (aligner wall time, both directions, when computed)."""
+    and ``seconds`` (aligner wall time, both directions, when computed). With ``cache`` the
+    rows themselves are kept in the run store, keyed by the corpus and gold contents."""
     gold = list(gold[: n_eval or len(gold)])
-    rows = []
-    for aligner in aligners:
-        out = align_corpus(pairs, aligner, None, seed, store, **(options or {}).get(aligner, {}))
-        for row in score_methods(out.forward, out.reverse, gold, methods):
-            rows.append({"aligner": aligner, "seconds": out.info.get("seconds"), **row})
-    return rows
+
+    def compute() -> list[dict]:
+        rows = []
+        for aligner in aligners:
+            opts = (options or {}).get(aligner, {})
+            out = align_corpus(pairs, aligner, None, seed, store, **opts)
+            for row in score_methods(out.forward, out.reverse, gold, methods):
+                rows.append({"aligner": aligner, "seconds": out.info.get("seconds"), **row})
+        return rows
+
+    if not cache:
+        return compute()
+    config = {
+        "corpus_sha256": corpus_digest(pairs),
+        "n_pairs": len(pairs),
+        "gold_sha256": gold_digest(gold),
+        "n_eval": len(gold),
+        "aligners": list(aligners),
+        "methods": list(methods),
+        "seed": seed,
+        "options": _options(aligners, options),
+    }
+    return cached_rows("evaluate", config, compute, store)
 
 
 def learning_curve(
@@ -92,16 +151,195 @@ def learning_curve(
     store: RunStore | None = None,
     n_eval: int = 500,
     options: dict | None = None,
+    cache: bool = True,
 ) -> list[dict]:
     """AER of ``aligner`` + ``method`` trained on the first ``size`` pairs, scored on the
-    first ``min(n_eval, min(sizes))`` sentences (the same ones at every size)."""
+    first ``min(n_eval, min(sizes))`` sentences (the same ones at every size). With
+    ``cache`` the rows are kept in the run store, keyed by the corpus and gold contents."""
     n_eval = min(n_eval, min(sizes), len(gold))
+    sizes = sorted(set(min(s, len(pairs)) for s in sizes))
+
+    def compute() -> list[dict]:
+        rows = []
+        for size in sizes:
+            out = align_corpus(pairs[:size], aligner, None, seed, store, **(options or {}))
+            row = score_methods(out.forward, out.reverse, gold[:n_eval], [method])[-1]
+            rows.append({"aligner": aligner, "size": size, **row})
+        return rows
+
+    if not cache:
+        return compute()
+    config = {
+        "corpus_sha256": corpus_digest(pairs[: max(sizes)]),
+        "gold_sha256": gold_digest(gold[:n_eval]),
+        "n_eval": n_eval,
+        "sizes": sizes,
+        "aligner": aligner,
+        "method": method,
+        "seed": seed,
+        "options": _options([aligner], {aligner: options or {}})[aligner],
+    }
+    return cached_rows("learning_curve", config, compute, store)
+
+
+def evaluate_suite(
+    data: Mapping[str, tuple[Pairs, Sequence]],
+    aligners: Sequence[str],
+    methods: Sequence[str],
+    seed: int = 0,
+    store: RunStore | None = None,
+    n_eval: int | None = None,
+) -> list[dict]:
+    """``evaluate_aligners`` on each language pair of ``data`` (pair -> (pairs, gold));
+    rows carry ``pair`` first."""
+    return [
+        {"pair": lp, **row}
+        for lp, (pairs, gold) in data.items()
+        for row in evaluate_aligners(pairs, gold, aligners, methods, seed, store, n_eval)
+    ]
+
+
+def suite_learning_curves(
+    data: Mapping[str, tuple[Pairs, Sequence]],
+    sizes: Sequence[int],
+    aligners: Sequence[str],
+    method: str,
+    seed: int = 0,
+    store: RunStore | None = None,
+) -> list[dict]:
+    """``learning_curve`` of each aligner on each language pair of ``data``, scored on the
+    first ``min(sizes)`` sentences; rows carry ``pair`` first."""
+    return [
+        {"pair": lp, **row}
+        for lp, (pairs, gold) in data.items()
+        for aligner in aligners
+        for row in learning_curve(pairs, gold, sizes, aligner, method, seed, store, min(sizes))
+    ]
+
+
+def suite_link_types(
+    data: Mapping[str, tuple[Pairs, Sequence]],
+    runs: Mapping,
+    name: str,
+    store: RunStore | None = None,
+) -> list[dict]:
+    """``link_types`` of the gold links and of each pipeline run's ``links.txt`` (rows named
+    ``name``), per language pair: rows ``{"pair", "links", <link_types fields>}``. Cached,
+    keyed by the pipeline run and the corpus and gold contents."""
+    from weamlib.align.corpus import load_links
+    from weamlib.align.stats import link_types
+
     rows = []
-    for size in sorted(set(min(s, len(pairs)) for s in sizes)):
-        out = align_corpus(pairs[:size], aligner, None, seed, store, **(options or {}))
-        row = score_methods(out.forward, out.reverse, gold[:n_eval], [method])[-1]
-        rows.append({"aligner": aligner, "size": size, **row})
+    for lp, (pairs, gold) in data.items():
+        lengths = [(len(s), len(t)) for s, t in pairs]
+        sure = [g.sure for g in gold]
+
+        def compute(lp=lp, lengths=lengths, sure=sure) -> list[dict]:
+            return [
+                {"pair": lp, "links": label, **link_types(links, lengths)}
+                for label, links in (("gold", sure), (name, load_links(runs[lp])))
+            ]
+
+        config = {
+            "pair": lp,
+            "name": name,
+            "run": runs[lp].path.name,
+            "corpus_sha256": corpus_digest(pairs),
+            "gold_sha256": gold_digest(sure),
+        }
+        rows += cached_rows("link_types", config, compute, store)
     return rows
+
+
+def fitted_tension(pairs: Pairs, seed: int = 0, store: RunStore | None = None) -> float:
+    """The FastAlign model's fitted tension ``λ`` (forward direction) on ``pairs``, read from
+    its cached directional run (the value ``align_corpus(pairs, "fastalign").info`` has)."""
+    return directional_run(pairs, "fastalign", seed, store).results["tension_forward"]
+
+
+def suite_distortions(data: Mapping[str, tuple[Pairs, Sequence]]) -> dict:
+    """Per language pair of ``data``: the signed offsets of its gold sure links
+    (``stats.distortions``), a float array."""
+    from weamlib.align.stats import distortions
+
+    return {
+        lp: distortions([g.sure for g in gold], [(len(s), len(t)) for s, t in pairs])
+        for lp, (pairs, gold) in data.items()
+    }
+
+
+def suite_tensions(
+    data: Mapping[str, tuple[Pairs, Sequence]], seed: int = 0, store: RunStore | None = None
+) -> dict[str, float]:
+    """``fitted_tension`` of each language pair of ``data``."""
+    return {lp: fitted_tension(pairs, seed, store) for lp, (pairs, _) in data.items()}
+
+
+def example_alignment(
+    pairs: Pairs,
+    gold: Sequence,
+    aligners: Sequence[str],
+    method: str,
+    seed: int = 0,
+    store: RunStore | None = None,
+) -> dict:
+    """One example sentence pair (``example_index``) with its gold links and each aligner's
+    ``method`` links: ``{"k", "src", "tgt", "panels": {"gold"|aligner: [(i, j), ...]},
+    "possible": [(i, j), ...]}``. Cached, keyed by the corpus and gold contents."""
+    k = example_index(pairs)
+
+    def compute() -> list[dict]:
+        panels = {"gold": sorted(gold[k].sure)}
+        for aligner in aligners:
+            panels[aligner] = align_corpus(pairs, aligner, method, seed, store).links[k]
+        return [{"name": name, "links": links} for name, links in panels.items()]
+
+    config = {
+        "corpus_sha256": corpus_digest(pairs),
+        "gold_sha256": gold_digest(gold),
+        "k": k,
+        "aligners": list(aligners),
+        "method": method,
+        "seed": seed,
+    }
+    rows = cached_rows("example", config, compute, store)
+    return {
+        "k": k,
+        "src": pairs[k][0],
+        "tgt": pairs[k][1],
+        "panels": {r["name"]: [tuple(x) for x in r["links"]] for r in rows},
+        "possible": sorted(gold[k].possible),
+    }
+
+
+def suite_fertility(
+    suite_path: str | Path, vocab_size: int, max_lines: int = 2000, store: RunStore | None = None
+) -> tuple[list[dict], int]:
+    """``fertility_by_language`` under the suite's tokenizer (``ensure_tokenizer``), cached:
+    (rows, tokenizer length). Keyed by the tokenizer settings and the monolingual corpora,
+    so a re-run neither loads the tokenizer nor re-tokenises."""
+    from dataclasses import asdict
+
+    from weamlib.tokenize import TokenizerConfig, ensure_tokenizer, mono_files
+
+    length = {}
+
+    def compute() -> list[dict]:
+        tokenizer = ensure_tokenizer(suite_path, vocab_size=vocab_size, store=store)
+        length["n"] = len(tokenizer)
+        rows = fertility_by_language(tokenizer, suite_path, max_lines)
+        return [{**row, "tokenizer_length": length["n"]} for row in rows]
+
+    config = {
+        "tokenizer": asdict(TokenizerConfig(vocab_size)),
+        "corpora": {
+            p.stem: hashlib.sha256(p.read_bytes()).hexdigest() for p in mono_files(suite_path)
+        },
+        "max_lines": max_lines,
+    }
+    rows = cached_rows("fertility", config, compute, store)
+    n = rows[0]["tokenizer_length"] if rows else length.get("n", 0)
+    return [{k: v for k, v in row.items() if k != "tokenizer_length"} for row in rows], n
 
 
 def load_real_training(
