@@ -50,21 +50,26 @@ def naive_bayes_accuracy(
     return float(np.mean([p == t for p, t in zip(predicted, test_labels, strict=True)]))
 
 
-def hypothesis_only_accuracy(train, dev) -> float:
-    """Naive Bayes on hypotheses alone: ``train``/``dev`` are sequences of NLIExample."""
+def side_only_accuracy(train, dev, side: str) -> float:
+    """Naive Bayes on one side alone (``side`` = "premise" or "hypothesis").
+
+    ``train``/``dev`` are sequences of NLIExample.
+    """
+    if side not in ("premise", "hypothesis"):
+        raise ValueError(f"side must be 'premise' or 'hypothesis', got {side!r}")
     return naive_bayes_accuracy(
-        [e.hypothesis for e in train],
+        [getattr(e, side) for e in train],
         [e.label for e in train],
-        [e.hypothesis for e in dev],
+        [getattr(e, side) for e in dev],
         [e.label for e in dev],
     )
+
+
+def hypothesis_only_accuracy(train, dev) -> float:
+    """Naive Bayes on hypotheses alone: ``train``/``dev`` are sequences of NLIExample."""
+    return side_only_accuracy(train, dev, "hypothesis")
 
 
 def premise_only_accuracy(train, dev) -> float:
     """Naive Bayes on premises alone: ``train``/``dev`` are sequences of NLIExample."""
-    return naive_bayes_accuracy(
-        [e.premise for e in train],
-        [e.label for e in train],
-        [e.premise for e in dev],
-        [e.label for e in dev],
-    )
+    return side_only_accuracy(train, dev, "premise")

@@ -281,6 +281,39 @@ def _nli_examples(lang: Language, items, noise: float = 0.0, rng=None) -> list:
     return out
 
 
+def _write_task(task, splits, langs, config, out: _Writer, progress, realise, filename, write):
+    """Write one task's files: English train; dev/test in every language; noisy translate-train.
+
+    ``realise(lang, items, split, noise=0.0, rng=None)`` gives the examples of one file,
+    ``filename(split, code)`` its name under ``<task>/``, ``write(path, examples)`` writes it.
+    """
+    for split in ("train", "dev", "test"):
+        for code, lang in langs.items():
+            if split == "train" and code != "en":
+                continue
+            ex = realise(lang, splits[split], split)
+            out.add(
+                f"{task}/{filename(split, code)}",
+                code,
+                f"{task}-{split}",
+                len(ex),
+                lambda p, ex=ex: write(p, ex),
+            )
+    for code, lang in langs.items():
+        if code == "en":
+            continue
+        noise_rng = _rng(config, "noise", task, code)
+        ex = realise(lang, splits["train"], "translate-train", config.noise_rate, noise_rng)
+        out.add(
+            f"{task}/{filename('translate-train', code)}",
+            code,
+            f"{task}-translate-train",
+            len(ex),
+            lambda p, ex=ex: write(p, ex),
+        )
+        progress(f"{task} {code}")
+
+
 def _nli(config, langs, out: _Writer, progress) -> dict:
     splits = {}
     for split in ("train", "dev", "test"):
@@ -289,32 +322,19 @@ def _nli(config, langs, out: _Writer, progress) -> dict:
             getattr(config, f"nli_{split}"), rng, _sampler(config, rng), config.tasks
         )
     labels = Counter(label for _, _, label in splits["train"])
-    for split in ("train", "dev", "test"):
-        for code, lang in langs.items():
-            if split == "train" and code != "en":
-                continue
-            ex = _nli_examples(lang, splits[split])
-            out.add(
-                f"nli/{split}-{code}.tsv",
-                code,
-                f"nli-{split}",
-                len(ex),
-                lambda p, ex=ex: formats.write_xnli_tsv(p, ex),
-            )
-    for code, lang in langs.items():
-        if code == "en":
-            continue
-        ex = _nli_examples(
-            lang, splits["train"], config.noise_rate, _rng(config, "noise", "nli", code)
-        )
-        out.add(
-            f"nli/translate-train-{code}.tsv",
-            code,
-            "nli-translate-train",
-            len(ex),
-            lambda p, ex=ex: formats.write_xnli_tsv(p, ex),
-        )
-        progress(f"nli {code}")
+    _write_task(
+        "nli",
+        splits,
+        langs,
+        config,
+        out,
+        progress,
+        realise=lambda lang, items, split, noise=0.0, rng=None: _nli_examples(
+            lang, items, noise, rng
+        ),
+        filename=lambda split, code: f"{split}-{code}.tsv",
+        write=formats.write_xnli_tsv,
+    )
     return {"nli_train_labels": dict(sorted(labels.items()))}
 
 
@@ -364,36 +384,17 @@ def _qa(config, langs, out: _Writer, progress) -> dict:
         ]
         for n, item in enumerate(splits[split]):
             types[qa_id(split, n)] = item.kind
-    for split in ("train", "dev", "test"):
-        for code, lang in langs.items():
-            if split == "train" and code != "en":
-                continue
-            ex = _qa_examples(lang, splits[split], split)
-            out.add(
-                f"qa/{qa_filename(split, code)}",
-                code,
-                f"qa-{split}",
-                len(ex),
-                lambda p, ex=ex: formats.write_squad_json(p, ex),
-            )
-    for code, lang in langs.items():
-        if code == "en":
-            continue
-        ex = _qa_examples(
-            lang,
-            splits["train"],
-            "translate-train",
-            config.noise_rate,
-            _rng(config, "noise", "qa", code),
-        )
-        out.add(
-            f"qa/{qa_filename('translate-train', code)}",
-            code,
-            "qa-translate-train",
-            len(ex),
-            lambda p, ex=ex: formats.write_squad_json(p, ex),
-        )
-        progress(f"qa {code}")
+    _write_task(
+        "qa",
+        splits,
+        langs,
+        config,
+        out,
+        progress,
+        realise=_qa_examples,
+        filename=qa_filename,
+        write=formats.write_squad_json,
+    )
     out.add(
         "qa/question-types.json",
         "all",
