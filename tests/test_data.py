@@ -23,10 +23,14 @@ from weamlib.errors import ConfigError, DataFormatError, WeamError
 MLQA_COUNTS = {"en": 1148, "de": 512, "es": 500, "ar": 517, "hi": 507, "vi": 511, "zh": 504}
 GOLD_COUNTS = {"en-fr": 447, "zh-en": 450, "ja-en": 582, "de-en": 508}
 TATOEBA_COUNTS = {code: 1000 for code in data.TATOEBA_LANGS} | {"swh": 390, "tha": 548}
+XQUAD_COUNTS = {
+    lang: 1190 for lang in ("ar", "de", "el", "en", "es", "hi", "ro", "ru", "th", "tr", "vi", "zh")
+}
 LOCAL_ENTRIES = (
     "xnli",
     "mlqa_dev",
     "xquad",
+    "xquad_official",
     "tydiqa_goldp_en",
     "un_parallel",
     "tatoeba",
@@ -69,11 +73,46 @@ def test_mlqa_dev_counts(shared_data, lang, count):
     assert all(len(ex.answers) == 1 for ex in examples)  # offsets were checked by the reader
 
 
-@pytest.mark.parametrize("lang", ["en", "de", "es", "tr", "vi", "zh"])
+@pytest.mark.parametrize("lang", data.XQUAD_LANGS)
 def test_xquad_counts(shared_data, lang):
+    """The official files (xquad_official/, preferred): 1190 QAs in each of the 12
+    languages, each with its answer, parallel to English item by item."""
+    assert (shared_data / "xquad_official" / f"xquad.{lang}.json").is_file()
     examples = data.load_xquad(lang, data_dir=shared_data)
-    assert len(examples) == 1190
-    assert all(ex.answers == () for ex in examples)  # XTREME copy: answers blanked
+    assert len(examples) == XQUAD_COUNTS[lang]
+    assert all(len(ex.answers) == 1 for ex in examples)
+    for ex in examples:
+        for text, start in ex.answers:
+            assert text and ex.context[start : start + len(text)] == text, ex.id
+    english = data.load_xquad("en", data_dir=shared_data)
+    assert [ex.id for ex in examples] == [ex.id for ex in english]
+
+
+def test_xquad_languages(shared_data):
+    assert set(data.XQUAD_LANGS) == set(XQUAD_COUNTS)
+    present = sorted(p.name for p in (shared_data / "xquad_official").glob("xquad.*.json"))
+    assert present == sorted(f"xquad.{lang}.json" for lang in XQUAD_COUNTS)
+
+
+@pytest.mark.parametrize("lang", ["en", "de", "es", "tr", "vi", "zh"])
+def test_xquad_xtreme_copy_is_the_official_set_without_answers(shared_data, lang):
+    """xquad/ (XTREME's copy, the fallback) holds the same questions, answers blanked."""
+    xtreme = formats.read_squad_json(shared_data / "xquad" / f"xquad.{lang}.json")
+    official = data.load_xquad(lang, data_dir=shared_data)
+    assert all(ex.answers == () for ex in xtreme)
+    assert [(ex.id, ex.question, ex.context) for ex in xtreme] == [
+        (ex.id, ex.question, ex.context) for ex in official
+    ]
+
+
+def test_load_xquad_falls_back_to_the_xtreme_copy(shared_data, tmp_path):
+    (tmp_path / "xquad").mkdir()
+    shutil.copy(shared_data / "xquad" / "xquad.de.json", tmp_path / "xquad")
+    examples = data.load_xquad("de", data_dir=tmp_path)
+    assert len(examples) == XQUAD_COUNTS["de"]
+    assert all(ex.answers == () for ex in examples)
+    with pytest.raises(FileNotFoundError, match="xquad_official/xquad.el.json"):
+        data.load_xquad("el", data_dir=tmp_path)
 
 
 def test_tydiqa_en_counts(shared_data):
@@ -454,14 +493,20 @@ def test_zip_symlink_refused(tmp_path):
 # --------------------------------------------------------------------------- CLI
 
 
-def test_cli_fetch_list_and_errors(shared_data, capsys, monkeypatch):
+def test_cli_fetch_list_and_errors(shared_data, capsys, monkeypatch, tmp_path):
     monkeypatch.setenv("WEAM_DATA_DIR", str(shared_data))
     assert cli_main(["fetch", "--list"]) == 0
     out = capsys.readouterr().out
     assert re.search(r"^gold_alignments\s+yes\s+yes", out, re.M)
     assert re.search(r"^un_parallel_official\s+no\s+NO", out, re.M)
     assert cli_main(["fetch", "tatoeba"]) == 0
-    assert capsys.readouterr().out.strip() == str(shared_data)
+    # WEAM_DATA_DIR is resolved (../shared may be a symbolic link): compare resolved paths
+    assert Path(capsys.readouterr().out.strip()).resolve() == shared_data.resolve()
+    link = tmp_path / "data-link"  # the same through a symbolic link
+    link.symlink_to(shared_data.resolve(), target_is_directory=True)
+    monkeypatch.setenv("WEAM_DATA_DIR", str(link))
+    assert cli_main(["fetch", "tatoeba"]) == 0
+    assert Path(capsys.readouterr().out.strip()).resolve() == shared_data.resolve()
     assert cli_main(["fetch", "nope"]) == 2
     assert "unknown dataset 'nope'" in capsys.readouterr().err
     assert cli_main(["fetch"]) == 2

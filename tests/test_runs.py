@@ -1,12 +1,14 @@
-"""The run store: cache hits, atomicity under interruption, config mismatch."""
+"""The run store: cache hits, atomicity under interruption, config mismatch, keys by code."""
 
 from __future__ import annotations
 
 import json
+import textwrap
 from dataclasses import dataclass
 
 import pytest
 
+from weamlib import codehash, runs
 from weamlib.runs import MARKER, RunConfigMismatch, RunStore, atomic_write_text
 
 
@@ -120,3 +122,240 @@ RunStore({str(tmp_path)!r}).run("slow", {{"a": 1}}, fn)
     assert store.get("slow", {"a": 1}) is None
     assert store.clean_partial() == 1
     assert store.run("slow", {"a": 1}, lambda folder: {"done": 1}).results == {"done": 1}
+
+
+# --------------------------------------------------------------------------- code digests
+
+
+def write_package(root, files: dict[str, str]):
+    """A fake ``weamlib`` package folder under ``root``: ``{relative path: source}``."""
+    pkg = root / "weamlib"
+    for rel, text in files.items():
+        path = pkg / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return pkg
+
+
+@pytest.fixture
+def fake_pkg(tmp_path, monkeypatch):
+    """A small package in a tmp folder that ``code_digest`` reads instead of weamlib's."""
+    pkg = write_package(
+        tmp_path,
+        {
+            "__init__.py": '"""fake"""\n',
+            "base.py": "X = 1\n",
+            "lazy.py": "Y = 2\n",
+            "unrelated.py": "Z = 3\n",
+            "top.py": """\
+                from weamlib import base
+
+                def compute():
+                    from weamlib.lazy import Y  # imported only inside a function
+                    return base.X + Y
+            """,
+            "sub/__init__.py": "",
+            "sub/helper.py": "H = 1\n",
+            "sub/rel.py": """\
+                from . import helper
+                from ..base import X
+            """,
+            "sub/native.c": "int f(void) { return 1; }\n",
+            "dyn.py": """\
+                import importlib
+
+                def load(name):
+                    return importlib.import_module(f"weamlib.sub.{name}")
+            """,
+        },
+    )
+    monkeypatch.setattr(codehash, "PACKAGE_DIR", pkg.resolve())
+    return pkg.resolve()
+
+
+def edit(path, text: str) -> None:
+    """Append ``text`` to ``path`` (the size changes, so even a coarse mtime sees it)."""
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(text)
+
+
+def test_closure_follows_function_level_relative_and_dynamic_imports(fake_pkg):
+    assert set(codehash.closure(["weamlib.top"])) == {
+        "weamlib",
+        "weamlib.top",
+        "weamlib.base",
+        "weamlib.lazy",
+    }
+    assert set(codehash.closure(["weamlib.sub.rel"])) == {
+        "weamlib",
+        "weamlib.sub",  # parent package of a submodule
+        "weamlib.sub.rel",
+        "weamlib.sub.helper",  # from . import helper
+        "weamlib.base",  # from ..base import X
+    }
+    assert set(codehash.closure(["weamlib.dyn"])) == {
+        "weamlib",
+        "weamlib.dyn",
+        "weamlib.sub",
+        "weamlib.sub.helper",
+        "weamlib.sub.rel",
+        "weamlib.base",  # imported by sub.rel
+    }
+    assert codehash.all_modules() == (
+        "weamlib",
+        "weamlib.base",
+        "weamlib.dyn",
+        "weamlib.lazy",
+        "weamlib.sub",
+        "weamlib.sub.helper",
+        "weamlib.sub.rel",
+        "weamlib.top",
+        "weamlib.unrelated",
+    )
+
+
+def test_digest_changes_with_dependencies_only(fake_pkg):
+    top = codehash.code_digest(["weamlib.top"])
+    rel = codehash.code_digest(["weamlib.sub.rel"])
+    assert top == codehash.code_digest(("weamlib.top", "weamlib.top"))  # order, repeats
+    edit(fake_pkg / "unrelated.py", "# a comment\n")
+    assert codehash.code_digest(["weamlib.top"]) == top
+    edit(fake_pkg / "lazy.py", "Y = 3\n")  # imported inside a function of top
+    assert codehash.code_digest(["weamlib.top"]) != top
+    assert codehash.code_digest(["weamlib.sub.rel"]) == rel  # does not import lazy
+    edit(fake_pkg / "sub" / "native.c", "/* changed */\n")  # a C source in a touched folder
+    assert codehash.code_digest(["weamlib.sub.rel"]) != rel
+    before = codehash.code_digest(["weamlib.sub.rel"])
+    edit(fake_pkg / "sub" / "helper.py", "import weamlib.unrelated\n")  # a new import
+    after = codehash.code_digest(["weamlib.sub.rel"])
+    assert after != before
+    assert "weamlib.unrelated" in codehash.closure(["weamlib.sub.rel"])
+    edit(fake_pkg / "unrelated.py", "# now a dependency\n")
+    assert codehash.code_digest(["weamlib.sub.rel"]) != after
+
+
+def test_digest_refuses_unknown_modules(fake_pkg):
+    with pytest.raises(ValueError, match="not a module"):
+        codehash.code_digest(["weamlib.nope"])
+    with pytest.raises(ValueError, match="not a module"):
+        codehash.code_digest(["numpy"])
+
+
+def test_editing_a_dependency_recomputes_the_run(fake_pkg, run_store):
+    calls = []
+
+    def fn(folder):
+        calls.append(folder)
+        return {"n": len(calls)}
+
+    first = run_store.run("demo", Cfg(1), fn, code=["weamlib.top"])
+    assert run_store.run("demo", Cfg(1), fn, code=["weamlib.top"]).path == first.path
+    assert run_store.get("demo", Cfg(1), code=["weamlib.top"]).results == {"n": 1}
+    stored = json.loads((first.path / "config.json").read_text())
+    assert set(stored) == {"kind", "code_version", "code_digest", "config"}
+    assert stored["code_digest"] == codehash.code_digest(["weamlib.top"])
+
+    edit(fake_pkg / "unrelated.py", "# not imported by top\n")
+    assert run_store.run("demo", Cfg(1), fn, code=["weamlib.top"]).path == first.path
+    assert len(calls) == 1
+
+    edit(fake_pkg / "base.py", "X = 2\n")
+    assert run_store.get("demo", Cfg(1), code=["weamlib.top"]) is None  # old run not current
+    second = run_store.run("demo", Cfg(1), fn, code=["weamlib.top"])
+    assert len(calls) == 2 and second.results == {"n": 2}
+    assert second.path != first.path and first.path.is_dir()  # old folder kept
+
+
+def test_run_defaults_to_the_module_of_fn(run_store):
+    from weamlib import paths
+
+    config = {"a": 1}
+    # fn defined outside weamlib: the whole package, which get() also uses by default
+    run = run_store.run("demo", config, lambda folder: {"x": 1})
+    assert run_store.get("demo", config).path == run.path
+    assert run.path == run_store.path("demo", config)
+
+    # a weamlib function (here paths.repo_root, called with the folder) keys by its module
+    assert runs.resolve_code(paths.repo_root) == ("weamlib.paths",)
+    assert runs.resolve_code(paths.repo_root, ["weamlib.runs"]) == ("weamlib.runs",)
+    assert runs.resolve_code(lambda f: None) is None
+    mod = run_store.run("demo", config, lambda folder: paths.repo_root() and {}, ["weamlib.paths"])
+    assert mod.path == run_store.path("demo", config, ["weamlib.paths"]) != run.path
+    assert run_store.get("demo", config, "weamlib.paths").path == mod.path
+    with pytest.raises(ValueError, match="no module"):
+        run_store.key("demo", config, code=[])
+
+
+def test_package_digest_follows_any_edit(fake_pkg, tmp_path):
+    store = RunStore(tmp_path / "store")
+    key = store.key("a", Cfg(1))
+    edit(fake_pkg / "unrelated.py", "# any module counts for the whole package\n")
+    assert store.key("a", Cfg(1)) != key
+    key = store.key("a", Cfg(1))
+    (fake_pkg / "sub" / "new.py").write_text("N = 1\n")  # a new module
+    assert store.key("a", Cfg(1)) != key
+
+
+def test_digest_is_cheap_when_memoised():
+    import time
+
+    codehash.package_digest()
+    codehash.code_digest(["weamlib.align.corpus"])
+    start = time.perf_counter()
+    for _ in range(10):
+        codehash.package_digest()
+        codehash.code_digest(["weamlib.align.corpus"])
+    assert (time.perf_counter() - start) / 10 < 0.05
+
+
+def test_real_closures():
+    corpus = codehash.closure(["weamlib.align.corpus"])
+    assert {"weamlib", "weamlib.align", "weamlib.runs", "weamlib.formats"} <= set(corpus)
+    assert "weamlib.synth.suite" not in corpus and "weamlib.cli" not in corpus
+    # cli imports its commands by a computed name: all of weamlib.commands counts
+    assert {"weamlib.commands.fetch", "weamlib.commands.align"} <= set(
+        codehash.closure(["weamlib.cli"])
+    )
+
+
+def test_source_edited_after_import_is_refused(monkeypatch, run_store):
+    """A loaded module whose file changed since: the code that would run is not the code
+    hashed, so run() refuses to compute (a cached result is still found)."""
+    done = run_store.run("demo", {"a": 1}, lambda folder: {}, code=["weamlib.paths"])
+    path = codehash.module_file("weamlib.paths")
+    stamp = codehash._LOADED_STAMPS[path]
+    monkeypatch.setitem(codehash._LOADED_STAMPS, path, (stamp[0] - 1, *stamp[1:]))
+    with pytest.raises(codehash.SourceChangedError, match="paths.py changed after"):
+        codehash.check_unchanged(["weamlib.runs"])
+    with pytest.raises(codehash.SourceChangedError):
+        codehash.check_unchanged(None)
+    codehash.check_unchanged(["weamlib.errors"])  # does not import weamlib.paths
+    with pytest.raises(codehash.SourceChangedError):
+        run_store.run("demo", {"a": 2}, lambda folder: {}, code=["weamlib.paths"])
+    assert not list((run_store.root / "demo").glob(".*"))  # nothing started
+    assert run_store.run("demo", {"a": 1}, lambda folder: {}, code=["weamlib.paths"]) == done
+
+
+def test_default_code_counts_functions_in_the_closure(run_store):
+    import functools
+
+    from weamlib import formats, paths
+
+    def compute():
+        return paths.repo_root()
+
+    def wrapper(folder):
+        return compute()
+
+    compute.__module__ = "weamlib.formats"
+    wrapper.__module__ = "weamlib.paths"
+    assert runs.resolve_code(wrapper) == ("weamlib.formats", "weamlib.paths")
+    assert runs.resolve_code(functools.partial(formats.read_squad_json)) == ("weamlib.formats",)
+    compute.__module__ = __name__  # a wrapped function from outside weamlib: whole package
+    assert runs.resolve_code(wrapper) is None
+
+    # weamlib.align.experiments.cached_rows wraps the caller's compute in its own fn
+    from weamlib.align.experiments import EVAL_KIND, cached_rows
+
+    assert cached_rows("demo", {"a": 1}, lambda: [{"x": 1}], run_store) == [{"x": 1}]
+    assert run_store.get(EVAL_KIND, {"stage": "demo", "a": 1}) is not None

@@ -1,26 +1,36 @@
-"""The run store: cached run folders keyed by their fully resolved config.
+"""The run store: cached run folders keyed by their fully resolved config and code.
 
-A run folder ``<root>/<kind>/<key>/`` holds ``config.json`` (the config and code
-version the key was computed from), ``results.json`` (what the run returned), any
-files the run wrote, and a ``DONE`` marker. The folder is built under a temporary
-name and renamed into place only after the marker is written, so a run killed at
-any point is never read as finished: the next call recomputes it.
+A run folder ``<root>/<kind>/<key>/`` holds ``config.json`` (the record the key was
+computed from: kind, config, ``code_version`` and ``code_digest``), ``results.json``
+(what the run returned), any files the run wrote, and a ``DONE`` marker. The folder is
+built under a temporary name and renamed into place only after the marker is written, so
+a run killed at any point is never read as finished: the next call recomputes it.
+
+``code_digest`` is the sha256 of the weamlib source the run depends on: the modules named
+by ``code`` (default: the modules defining ``fn`` and the functions it closes over; for
+``get`` without ``code``, and for a ``fn`` defined outside weamlib, the whole package) and
+every weamlib module they import, transitively (:mod:`weamlib.codehash`). Editing that code changes the key, so the run is
+recomputed; results of older code stay in their folders, never read again, until
+``make clean-cache``.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
+import inspect
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from weamlib import __version__
+from weamlib.codehash import check_unchanged, code_digest, module_file, package_digest
 from weamlib.paths import cache_dir
 
 MARKER = "DONE"
@@ -71,6 +81,52 @@ def atomic_write_json(path: Path, obj: Any) -> None:
     atomic_write_text(path, json.dumps(to_jsonable(obj), indent=2, ensure_ascii=False) + "\n")
 
 
+def resolve_code(
+    fn: Callable | None, code: Sequence[str] | str | None = None
+) -> tuple[str, ...] | None:
+    """The modules a run depends on: ``code`` when given (a name or a sequence of names);
+    else the modules defining ``fn`` and the functions it closes over (a wrapper such as
+    ``lambda folder: compute()`` counts ``compute``'s module too) when all are weamlib
+    modules; else None, meaning the whole package."""
+    if isinstance(code, str):
+        code = (code,)
+    if code is not None:
+        if not code:
+            raise ValueError("code names no module: give None for the whole package")
+        return tuple(code)
+    if fn is None:
+        return None
+    modules = {getattr(f, "__module__", None) for f in _functions(fn, set())}
+    if all(isinstance(m, str) and module_file(m) is not None for m in modules):
+        return tuple(sorted(modules))
+    return None
+
+
+def _functions(fn: Callable, seen: set[int]) -> list[Callable]:
+    """``fn``, the function a ``functools.partial`` wraps, and the functions held in their
+    closures, recursively."""
+    if id(fn) in seen:
+        return []
+    seen.add(id(fn))
+    if isinstance(fn, functools.partial):
+        return _functions(fn.func, seen)
+    found = [fn]
+    for cell in getattr(fn, "__closure__", None) or ():
+        try:
+            value = cell.cell_contents
+        except ValueError:  # an empty cell
+            continue
+        if inspect.ismethod(value):
+            value = value.__func__
+        if inspect.isfunction(value) or isinstance(value, functools.partial):
+            found += _functions(value, seen)
+    return found
+
+
+def _key(record: dict) -> str:
+    return hashlib.sha256(canonical_json(record).encode()).hexdigest()[:16]
+
+
 @dataclass(frozen=True)
 class Run:
     """A finished run: its folder, config and results."""
@@ -94,24 +150,39 @@ class RunStore:
         self.root = Path(root).expanduser().resolve() if root is not None else cache_dir()
         self.code_version = code_version
 
-    def _record(self, kind: str, config: Any) -> dict:
-        return {"kind": kind, "code_version": self.code_version, "config": to_jsonable(config)}
+    def _record(self, kind: str, config: Any, code: Sequence[str] | None = None) -> dict:
+        config = to_jsonable(config)  # before the digest: an unusable config fails first
+        code = resolve_code(None, code)
+        return {
+            "kind": kind,
+            "code_version": self.code_version,
+            "code_digest": package_digest() if code is None else code_digest(code),
+            "config": config,
+        }
 
-    def key(self, kind: str, config: Any) -> str:
-        return hashlib.sha256(canonical_json(self._record(kind, config)).encode()).hexdigest()[:16]
+    def key(self, kind: str, config: Any, code: Sequence[str] | None = None) -> str:
+        """The folder name of a run: a hash of kind, config and the code's digest.
 
-    def path(self, kind: str, config: Any) -> Path:
-        if not kind or "/" in kind or kind.startswith("."):
-            raise ValueError(f"run kind {kind!r} must be a plain folder name")
-        return self.root / kind / self.key(kind, config)
+        ``code``: the weamlib modules (e.g. ``["weamlib.align.corpus"]``) whose source, with
+        everything they import from weamlib, the run depends on; None: the whole package.
+        """
+        return _key(self._record(kind, config, code))
 
-    def get(self, kind: str, config: Any) -> Run | None:
-        """The finished run for this config, or None when there is none."""
-        path = self.path(kind, config)
+    def path(self, kind: str, config: Any, code: Sequence[str] | None = None) -> Path:
+        return self._folder(kind, self._record(kind, config, code))
+
+    def get(self, kind: str, config: Any, code: Sequence[str] | None = None) -> Run | None:
+        """The finished run for this config and code (None: the whole package), or None
+        when there is none. ``run(kind, config, fn, code)`` is found by ``get`` with the
+        same ``code``; a ``fn`` defined in a weamlib module defaults to that module."""
+        return self._get(kind, self._record(kind, config, code))
+
+    def _get(self, kind: str, record: dict) -> Run | None:
+        path = self._folder(kind, record)
         if not (path / MARKER).is_file():
             return None
         stored = json.loads((path / "config.json").read_text(encoding="utf-8"))
-        if canonical_json(stored) != canonical_json(self._record(kind, config)):
+        if canonical_json(stored) != canonical_json(record):
             raise RunConfigMismatch(
                 f"run folder {path} holds a different config than the one requested;"
                 f" remove the folder to recompute it"
@@ -119,20 +190,41 @@ class RunStore:
         results = json.loads((path / "results.json").read_text(encoding="utf-8"))
         return Run(path=path, config=stored["config"], results=results)
 
-    def run(self, kind: str, config: Any, fn: Callable[[Path], Mapping | None]) -> Run:
+    def _folder(self, kind: str, record: dict) -> Path:
+        if not kind or "/" in kind or kind.startswith("."):
+            raise ValueError(f"run kind {kind!r} must be a plain folder name")
+        return self.root / kind / _key(record)
+
+    def run(
+        self,
+        kind: str,
+        config: Any,
+        fn: Callable[[Path], Mapping | None],
+        code: Sequence[str] | None = None,
+    ) -> Run:
         """Return the finished run for ``config``, computing it with ``fn(folder)`` if needed.
 
         ``fn`` writes any files into the folder it is given and returns JSON-able results.
+        ``code`` names the weamlib modules the computation depends on (see :meth:`key`);
+        by default the module defining ``fn`` when that is a weamlib module, else the whole
+        package. The digest is taken once, before ``fn`` runs, and the folder is stored
+        under it. Raises :class:`weamlib.codehash.SourceChangedError` instead of computing
+        when one of those source files changed after this process imported its module.
         """
-        done = self.get(kind, config)
+        code = resolve_code(fn, code)
+        record = self._record(kind, config, code)
+        done = self._get(kind, record)
         if done is not None:
             return done
-        final = self.path(kind, config)
+        # Results are stored under the digest of the files on disk: refuse to compute with
+        # code this process loaded before those files were edited (restart it instead).
+        check_unchanged(code)
+        final = self._folder(kind, record)
         final.parent.mkdir(parents=True, exist_ok=True)
         work = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.tmp-"))
         try:
             results = fn(work)
-            atomic_write_json(work / "config.json", self._record(kind, config))
+            atomic_write_json(work / "config.json", record)
             atomic_write_json(work / "results.json", results or {})
             atomic_write_text(work / MARKER, "")
             if final.exists():  # an unfinished folder left by an older layout or a crash
@@ -141,7 +233,7 @@ class RunStore:
         except BaseException:
             shutil.rmtree(work, ignore_errors=True)
             raise
-        done = self.get(kind, config)
+        done = self._get(kind, record)
         assert done is not None
         return done
 
