@@ -1,0 +1,355 @@
+"""NLI fine-tuning (XNLI format) under the zero-shot protocol, and accuracy."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+
+import numpy as np
+import pytest
+
+from weamlib import finetune
+from weamlib.errors import ConfigError
+from weamlib.evaluate import accuracy
+from weamlib.finetune import (
+    FRAME_COLUMNS,
+    NLIFinetuneConfig,
+    ensure_nli_finetune,
+    finetune_nli,
+    model_digest,
+    nli_frame,
+    nli_logits,
+    predict_nli,
+)
+from weamlib.formats import NLI_LABELS, NLIExample
+from weamlib.runs import RunStore
+from weamlib.synth import ensure_suite, load_nli, suite_languages
+
+# One thread: the runs are tiny, and results then do not depend on the machine's core count.
+FAST = NLIFinetuneConfig(epochs=2, learning_rate=3e-3, threads=1)
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def module_store(tmp_path_factory):
+    return RunStore(tmp_path_factory.mktemp("runs"))
+
+
+@pytest.fixture(scope="module")
+def suite(module_store):
+    return ensure_suite("smoke", 0, module_store)
+
+
+def save_tiny_model(folder, tok, seed=0):
+    import torch
+    from transformers import BertConfig, BertForMaskedLM
+
+    torch.manual_seed(seed)
+    config = BertConfig(
+        vocab_size=len(tok),
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=128,
+    )
+    BertForMaskedLM(config).save_pretrained(str(folder))
+    tok.save_pretrained(str(folder))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def tokenizer(suite, module_store):
+    from weamlib.tokenize import ensure_tokenizer
+
+    return ensure_tokenizer(suite, 1000, module_store)
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory, tokenizer):
+    return save_tiny_model(tmp_path_factory.mktemp("model"), tokenizer)
+
+
+CUES = {"entailment": "red", "neutral": "blue", "contradiction": "green"}
+WORDS = ["the", "farmer", "held", "old", "key", "house", "park", "yesterday"]
+
+
+def toy(n, seed, cues=CUES):
+    """A task the tiny model learns in a few dozen steps: a colour word (x3) gives the label."""
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        label = rng.choice(NLI_LABELS)
+        words = [rng.choice(WORDS) for _ in range(rng.randint(3, 14))]
+        hyp = [cues[label]] * 3 + words[: rng.randint(0, 5)]
+        out.append(NLIExample(" ".join(words), " ".join(hyp), label))
+    return out
+
+
+@pytest.fixture(scope="module")
+def toy_trained(model_dir):
+    """A model fine-tuned on the toy task (it learns it), with its history."""
+    cfg = dataclasses.replace(FAST, epochs=4)
+    return finetune_nli(model_dir, toy(600, 0), toy(90, 1), cfg)
+
+
+def without_seconds(history):
+    return [{k: v for k, v in h.items() if k != "seconds"} for h in history]
+
+
+# --------------------------------------------------------------------------- accuracy
+
+
+def test_accuracy_hand_worked():
+    e, n, c = NLI_LABELS
+    assert accuracy([e], [e]) == 100.0
+    assert accuracy([e, n, c, e], [e, n, e, n]) == 50.0
+    assert accuracy([e, n, c], [c, e, n]) == 0.0
+    assert accuracy((e, n, c), [e, n, n]) == pytest.approx(200 / 3)
+
+
+def test_accuracy_errors_name_lengths_and_labels():
+    e, n, _ = NLI_LABELS
+    with pytest.raises(ValueError, match=r"2 gold, 1 predicted"):
+        accuracy([e, n], [e])
+    with pytest.raises(ValueError, match=r"'contradictory'"):
+        accuracy([e, n], [e, "contradictory"])
+    with pytest.raises(ValueError, match=r"'maybe'.*position 1"):
+        accuracy([e, "maybe"], [e, n])
+    with pytest.raises(ValueError, match="empty"):
+        accuracy([], [])
+
+
+# --------------------------------------------------------------------------- config
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("learning_rate", 0),
+        ("learning_rate", -1e-3),
+        ("learning_rate", float("nan")),
+        ("learning_rate", "3e-4"),
+        ("epochs", 0),
+        ("epochs", 1.5),
+        ("batch_size", 0),
+        ("max_length", 2),
+        ("warmup_ratio", 1.0),
+        ("warmup_ratio", -0.1),
+        ("weight_decay", -0.01),
+        ("seed", -1),
+        ("seed", True),
+        ("train_limit", 0),
+        ("eval_batch_size", 0),
+        ("threads", 0),
+    ],
+)
+def test_config_errors_name_the_parameter(field, value):
+    with pytest.raises(ConfigError, match=rf"finetune\.{field} must be"):
+        NLIFinetuneConfig(**{field: value})
+
+
+def test_config_defaults():
+    cfg = NLIFinetuneConfig()
+    assert (cfg.learning_rate, cfg.epochs, cfg.batch_size, cfg.max_length) == (3e-4, 5, 32, 128)
+    assert (cfg.warmup_ratio, cfg.weight_decay, cfg.seed) == (0.1, 0.01, 0)
+    assert (cfg.train_limit, cfg.eval_batch_size, cfg.threads) == (None, 256, None)
+
+
+# --------------------------------------------------------------------------- training
+
+
+def test_finetune_learns_a_learnable_task(toy_trained):
+    model, tok, history = toy_trained
+    assert [h["epoch"] for h in history] == [1, 2, 3, 4]
+    assert set(history[0]) == {"epoch", "train_loss", "dev_loss", "dev_accuracy", "seconds"}
+    assert history[-1]["train_loss"] < history[0]["train_loss"]
+    assert max(h["dev_accuracy"] for h in history) >= 90
+    dev = toy(90, 1)
+    # the returned model is the selected one: its dev accuracy is the best epoch's
+    assert accuracy([e.label for e in dev], predict_nli(model, tok, dev)) == pytest.approx(
+        max(h["dev_accuracy"] for h in history)
+    )
+
+
+def test_same_seed_same_results_other_seed_differs(model_dir):
+    cfg = dataclasses.replace(FAST, epochs=1)
+    train, dev = toy(200, 0), toy(60, 1)
+    runs = [
+        finetune_nli(model_dir, train, dev, c) for c in (cfg, cfg, dataclasses.replace(cfg, seed=1))
+    ]
+    logits = [nli_logits(m, t, dev) for m, t, _ in runs]
+    assert without_seconds(runs[0][2]) == without_seconds(runs[1][2])
+    np.testing.assert_array_equal(logits[0], logits[1])
+    assert not np.array_equal(logits[0], logits[2])
+
+
+def test_selection_uses_the_given_dev_set_and_restores_the_best_epoch(model_dir):
+    # Dev labels contradict the training cues: the more the model learns, the worse dev gets,
+    # so the first epoch is selected and the returned model is not the last one.
+    swapped = {"entailment": "blue", "neutral": "green", "contradiction": "red"}
+    dev = toy(90, 1, cues=swapped)
+    cfg = dataclasses.replace(FAST, epochs=4)
+    model, tok, history = finetune_nli(model_dir, toy(600, 0), dev, cfg)
+    scores = [h["dev_accuracy"] for h in history]
+    assert scores[-1] < scores[0] and max(scores) == scores[0]
+    assert accuracy([e.label for e in dev], predict_nli(model, tok, dev)) == pytest.approx(
+        scores[0]
+    )
+
+
+def test_finetune_rejects_empty_sets_and_unlabelled_items(model_dir):
+    with pytest.raises(ValueError, match="no training examples"):
+        finetune_nli(model_dir, [], toy(5, 1), FAST)
+    with pytest.raises(ValueError, match="no dev examples"):
+        finetune_nli(model_dir, toy(5, 0), [], FAST)
+    with pytest.raises(ValueError, match=r"train example 0 has label ''"):
+        finetune_nli(model_dir, [NLIExample("a", "b", "")], toy(5, 1), FAST)
+
+
+def test_finetune_refuses_a_folder_without_encoder_weights(tmp_path, model_dir):
+    from safetensors.torch import load_file, save_file
+
+    folder = tmp_path / "broken"
+    folder.mkdir()
+    for f in model_dir.iterdir():
+        (folder / f.name).write_bytes(f.read_bytes())
+    weights = load_file(str(folder / "model.safetensors"))
+    kept = {k: v for k, v in weights.items() if "encoder.layer.0.attention" not in k}
+    save_file(kept, str(folder / "model.safetensors"), metadata={"format": "pt"})
+    with pytest.raises(ValueError, match=r"missing or mismatched: .*encoder\.layer\.0\.attention"):
+        finetune_nli(folder, toy(10, 0), toy(5, 1), FAST)
+
+
+# --------------------------------------------------------------------------- inference
+
+
+def test_predict_returns_input_order(toy_trained):
+    model, tok, _ = toy_trained
+    examples = toy(40, 7)
+    assert len({len(e.premise) for e in examples}) > 5  # lengths vary: sorting reorders
+    batched = nli_logits(model, tok, examples, batch_size=7)
+    one_by_one = np.concatenate([nli_logits(model, tok, [e], batch_size=1) for e in examples])
+    np.testing.assert_allclose(batched, one_by_one, atol=1e-5)
+    labels = predict_nli(model, tok, examples, batch_size=7)
+    assert labels == [NLI_LABELS[i] for i in one_by_one.argmax(-1)]
+    assert labels == [predict_nli(model, tok, [e])[0] for e in examples]
+    assert len(set(labels)) == 3
+    assert predict_nli(model, tok, []) == []
+
+
+# --------------------------------------------------------------------------- cached runs
+
+
+def test_ensure_runs_end_to_end_and_is_cached(model_dir, suite, run_store, monkeypatch):
+    run = ensure_nli_finetune(model_dir, suite, FAST, store=run_store)
+    langs = suite_languages(suite)
+    assert set(run.results["accuracy"]) == {"dev", "test"}
+    for split in ("dev", "test"):
+        assert sorted(run.results["accuracy"][split]) == sorted(langs)
+        assert all(0 <= v <= 100 for v in run.results["accuracy"][split].values())
+    assert len(run.results["history"]) == 2 and run.results["best_epoch"] in (1, 2)
+    assert run.results["train_examples"] == len(load_nli(suite, "train", "en"))
+    assert run.results["train_languages"] == ["en"] and run.results["seconds"] > 0
+    assert run.config["setting"] == "zero-shot" and run.config["seed"] == 0
+    assert run.config["model"] == model_digest(model_dir)
+    assert not (run.path / "model").exists()  # no weights unless asked
+    # English dev in the results is the selected epoch's score
+    best = max(h["dev_accuracy"] for h in run.results["history"])
+    assert run.results["accuracy"]["dev"]["en"] == pytest.approx(best)
+
+    def boom(*args, **kwargs):
+        raise AssertionError("a cached run must not train again")
+
+    monkeypatch.setattr(finetune, "finetune_nli", boom)
+    again = ensure_nli_finetune(model_dir, suite, FAST, store=run_store)
+    assert again.path == run.path and again.results == run.results
+
+
+def test_zero_shot_reads_only_english_until_selection_is_over(
+    model_dir, suite, run_store, monkeypatch
+):
+    reads, seen_by_training = [], {}
+    real_load, real_finetune = finetune.load_nli, finetune.finetune_nli
+
+    def spy_load(suite_, split, lang):
+        reads.append((split, lang))
+        return real_load(suite_, split, lang)
+
+    def spy_finetune(model_dir_, train, dev, cfg, **kwargs):
+        result = real_finetune(model_dir_, train, dev, cfg, **kwargs)
+        seen_by_training["reads"] = list(reads)
+        seen_by_training["dev"] = list(dev)
+        return result
+
+    monkeypatch.setattr(finetune, "load_nli", spy_load)
+    monkeypatch.setattr(finetune, "finetune_nli", spy_finetune)
+    cfg = dataclasses.replace(FAST, epochs=1)
+    ensure_nli_finetune(model_dir, suite, cfg, store=run_store)
+    assert sorted(set(seen_by_training["reads"])) == [("dev", "en"), ("train", "en")]
+    assert seen_by_training["dev"] == load_nli(suite, "dev", "en")
+    # afterwards every language is scored
+    assert {lang for split, lang in reads if split == "test"} == set(suite_languages(suite))
+
+
+def test_translate_train_adds_target_training_sets(model_dir, suite, run_store):
+    cfg = dataclasses.replace(FAST, epochs=1, train_limit=50)
+    run = ensure_nli_finetune(
+        model_dir,
+        suite,
+        cfg,
+        languages=["en", "vela"],
+        splits=["test"],
+        store=run_store,
+        setting="translate-train",
+        save_model=True,
+    )
+    assert run.results["train_examples"] == 100
+    assert run.results["train_languages"] == ["en", "vela"]
+    assert list(run.results["accuracy"]) == ["test"]
+    assert sorted(run.results["accuracy"]["test"]) == ["en", "vela"]
+    assert (run.path / "model" / "config.json").is_file()
+    assert (run.path / "model" / "tokenizer.json").is_file()
+
+
+def test_ensure_rejects_bad_arguments(model_dir, suite, run_store):
+    with pytest.raises(ConfigError, match="setting"):
+        ensure_nli_finetune(model_dir, suite, FAST, store=run_store, setting="few-shot")
+    with pytest.raises(ConfigError, match=r"splits: unknown value 'train'"):
+        ensure_nli_finetune(model_dir, suite, FAST, store=run_store, splits=["train"])
+    with pytest.raises(ConfigError, match=r"languages: unknown value 'xx'"):
+        ensure_nli_finetune(model_dir, suite, FAST, store=run_store, languages=["en", "xx"])
+    with pytest.raises(ConfigError, match="non-English"):
+        ensure_nli_finetune(
+            model_dir, suite, FAST, store=run_store, languages=["en"], setting="translate-train"
+        )
+    assert not (run_store.root / "finetune_nli").exists() or not any(
+        (run_store.root / "finetune_nli").iterdir()
+    )
+
+
+def test_model_digest_follows_weights_and_config(tmp_path, tokenizer, model_dir):
+    a = model_digest(model_dir)
+    assert a == model_digest(model_dir)
+    other = save_tiny_model(tmp_path / "other", tokenizer, seed=1)
+    assert model_digest(other) != a
+    with pytest.raises(FileNotFoundError, match="config.json"):
+        model_digest(tmp_path)
+
+
+def test_nli_frame_is_tidy(model_dir, suite, run_store):
+    cfg = dataclasses.replace(FAST, epochs=1, train_limit=60)
+    runs = [
+        ensure_nli_finetune(model_dir, suite, dataclasses.replace(cfg, seed=s), store=run_store)
+        for s in (0, 1)
+    ]
+    frame = nli_frame({"base": runs, "again": runs[0]})
+    assert list(frame.columns) == list(FRAME_COLUMNS)
+    n_cells = 2 * len(suite_languages(suite))
+    assert len(frame) == 3 * n_cells
+    assert set(frame["task"]) == {"xnli"} and set(frame["metric"]) == {"accuracy"}
+    assert set(frame["setting"]) == {"zero-shot"}
+    assert sorted(frame.loc[frame.model == "base", "seed"].unique()) == [0, 1]
+    row = frame[(frame.model == "again") & (frame.split == "test") & (frame.language == "vela")]
+    assert row["value"].item() == runs[0].results["accuracy"]["test"]["vela"]
