@@ -29,6 +29,7 @@ from typing import Any
 
 import yaml
 
+from weamlib import progress
 from weamlib.errors import ConfigError
 from weamlib.paths import repo_root
 from weamlib.runs import atomic_write_json
@@ -247,6 +248,7 @@ def run_chapter(
     out_dir: Path,
     overrides: Mapping[str, Any] | None = None,
     cwd: Path | None = None,
+    log=print,
 ) -> ChapterRecord:
     """Execute one chapter with papermill; write ``out_dir/<stem>.ipynb`` only on success."""
     import jupytext
@@ -264,18 +266,20 @@ def run_chapter(
         nb = jupytext.read(source)
         nb.metadata.pop("jupytext", None)  # the executed copy is not paired with the .py
         nbformat.write(nb, unexecuted)
-        env_before = {k: os.environ.get(k) for k in KERNEL_ENV}
-        os.environ.update(KERNEL_ENV)
+        progress_file = Path(tmp) / "progress.log"
+        kernel_env = {**KERNEL_ENV, progress.ENV: str(progress_file)}
+        env_before = {k: os.environ.get(k) for k in kernel_env}
+        os.environ.update(kernel_env)
         start = time.perf_counter()
         try:
-            with _PeakRSS() as rss:
+            with _PeakRSS() as rss, progress.Echo(progress_file, log=log):
                 papermill.execute_notebook(
                     str(unexecuted),
                     str(executed),
                     parameters=params,
                     kernel_name="python3",
                     cwd=str(cwd or notebooks_dir()),
-                    progress_bar=False,
+                    progress_bar={"desc": f"{source.stem} cells", "leave": False, "disable": False},
                     report_mode=False,
                 )
         except papermill.PapermillExecutionError as err:
@@ -400,7 +404,7 @@ def build_book(
     report: dict = {}
     for source in sources:
         log(f"[{profile}] running {source.name} ...", flush=True)
-        record = run_chapter(source, profile, book_dir / "chapters", cwd=book_dir)
+        record = run_chapter(source, profile, book_dir / "chapters", cwd=book_dir, log=log)
         log(f"[{profile}] {source.name}: {record.seconds:.1f} s, peak {record.peak_rss_mb:.0f} MB")
         report = record_chapter(report_path, record)
     if html:

@@ -1,0 +1,256 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (weam)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Pre-training
+#
+# This chapter trains the study's models. First a small BERT is pre-trained from scratch
+# with masked language modelling (MLM) on the monolingual corpora of all seven languages:
+# it plays the part of mBERT. Then four copies of it continue on the en–X parallel
+# corpora, each with one objective, for the same number of steps, the same batch size
+# (in sentence pairs) and the same learning-rate schedule:
+#
+# | model | what it trains on | loss |
+# |---|---|---|
+# | **MLM control** | the pairs' sentences, encoded one at a time | MLM |
+# | **TLM** | each pair as `[CLS] x [SEP] y [SEP]`, segments 0/1 | MLM over the pair |
+# | **word-aligned** | the pairs, encoded one at a time | squared distance of aligned words + English regulariser |
+# | **WEAM** | each pair as for TLM | MLM + λ · cross-lingual prediction from swapped states |
+#
+# The MLM control separates "more training" from "alignment": it sees exactly the
+# sentences the others see, without pairing. The Method page gives the equations; the
+# code is `weamlib.objectives`.
+#
+# Before any of this, the *regime* (model size and base training) is calibrated on the
+# base model alone, by English NLI dev accuracy after fine-tuning: a regime in which
+# English is barely learnt, or in which nothing transfers, cannot show what alignment does.
+
+# %% tags=["parameters"]
+profile = "default"
+seed = 0
+vocab_size = 1000
+model = {"layers": 2, "hidden": 128, "heads": 2, "intermediate": 512}
+base = {"steps": 3000, "batch_size": 128, "learning_rate": 0.001, "warmup_ratio": 0.05}
+continued = {"steps": 600, "batch_size": 64, "learning_rate": 0.0003, "warmup_ratio": 0.05}
+objectives = {"weam": {"mask_prob": 0.3, "lambda_": 1.0}}
+calibration = [
+    {
+        "name": "A: 2 × 128, 3k steps",
+        "model": {"layers": 2, "hidden": 128, "heads": 2, "intermediate": 512},
+        "base": {"steps": 3000, "batch_size": 128, "learning_rate": 0.001, "warmup_ratio": 0.05},
+    },
+]
+calibration_finetune = {"learning_rate": 0.0003, "epochs": 10, "batch_size": 32, "threads": 1}
+calibration_seeds = [0, 1]
+probe_sentences = 500
+probe_words = 2000
+example_language = "vela"
+workers = 0
+
+# %%
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+from IPython.display import Markdown, display
+
+from weamlib import calibration as calib
+from weamlib.model import exchange_predictions
+from weamlib.pretrain import (
+    ensure_all_pretrained,
+    loss_frame,
+    settings_from_parameters,
+    study_tokenizer,
+    suite_profile,
+)
+from weamlib.probe import ensure_probe, plot_layers
+from weamlib.synth import ensure_suite, load_parallel, suite_languages
+
+sns.set_theme(style="whitegrid", context="notebook")
+suite = ensure_suite(suite_profile(profile), 0)
+languages = suite_languages(suite)
+settings = settings_from_parameters(
+    {"vocab_size": vocab_size, "model": model, "base": base, "continued": continued,
+     "objectives": objectives}
+)
+tokenizer = study_tokenizer(suite, vocab_size)
+n_workers = workers or None
+Markdown(
+    f"One WordPiece vocabulary of {len(tokenizer)} entries serves every model and chapter. "
+    f"The models have {settings.size.layers} layers of width {settings.size.hidden} "
+    f"({settings.size.heads} heads). The base model trains for {settings.base.steps} steps "
+    f"of {settings.base.batch_size} sentences; each continued objective for "
+    f"{settings.config('weam').steps} steps of {settings.config('weam').batch_size} pairs."
+)
+
+# %% [markdown]
+# ## Calibration of the regime
+#
+# Each candidate regime pre-trains a base model, which is then fine-tuned on English NLI
+# (the protocol below, fixed in advance) with several seeds. The choice is made on
+# **English dev accuracy alone**: the target is 85–97 %, high but below the ceiling, with
+# a small seed spread. The other columns describe the regime (how much the base model
+# transfers zero-shot); they are not used to choose. No continued objective is trained
+# here, so the choice cannot favour one.
+
+# %%
+bases, cal_scores = calib.evaluate_candidates(
+    suite, calibration, vocab_size, calibration_finetune, calibration_seeds, workers=n_workers
+)
+bases.drop(columns="path").round(2)
+
+# %%
+cal_table = calib.summary(cal_scores)
+cal_table.round(1)
+
+# %%
+decision = calib.choose(cal_table)
+chosen = next(c for c in calibration if c["name"] == decision["candidate"])
+profile_matches = chosen["model"] == model and chosen["base"] == base
+lo, hi = decision["target"]
+Markdown(
+    f"The rule picks **{decision['candidate']}**, with {decision['en_dev']:.1f} % English dev "
+    f"accuracy (chance: {calib.CHANCE:.1f} %). "
+    + (f"That is inside the {lo:.0f}–{hi:.0f} % target. " if decision["in_target"] else
+       f"That is **below the {lo:.0f}–{hi:.0f} % target**: English NLI is not yet learnt "
+       f"well enough in this regime, so the zero-shot comparisons below and in the next "
+       f"chapters are made where the English task itself is hard for the model. ")
+    + ("The profile's settings are this regime." if profile_matches else
+       "**The profile's settings are not this regime**; the rest of the chapter uses the "
+       "profile's settings.")
+)
+
+# %% [markdown]
+# ## Pre-training the five models
+#
+# The base model trains first; the four continued objectives then train side by side,
+# one single-threaded process per CPU core. Every run is cached in the run store, keyed
+# by its settings and by a digest of the code it runs, so an edit to the objectives
+# retrains exactly the models it affects.
+
+# %%
+runs = ensure_all_pretrained(suite, settings, store=None, workers=n_workers, seed=None)
+models = list(runs)
+pd.DataFrame(
+    [
+        {
+            "model": name,
+            "steps": run.results["steps"],
+            "final loss": run.results["final_loss"],
+            "minutes": run.results["seconds"] / 60,
+            "tokens/s": run.results["tokens_per_second"],
+        }
+        for name, run in runs.items()
+    ]
+).round(2)
+
+# %%
+losses = loss_frame(runs)
+fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+sns.lineplot(data=losses[losses.model == "base"], x="step", y="loss", ax=axes[0])
+axes[0].set_title("base model (MLM, monolingual)")
+cont = losses[losses.model != "base"].melt(
+    id_vars=["model", "step"], value_vars=["mlm_loss", "cross_loss"], var_name="part"
+).dropna()
+cont = cont[~((cont.model != "weam") & (cont.part == "cross_loss"))]
+sns.lineplot(data=cont, x="step", y="value", hue="model", style="part", ax=axes[1])
+axes[1].set_title("continued pre-training")
+axes[1].set_ylabel("loss")
+fig.tight_layout()
+
+# %%
+first = losses[losses.model == "base"].iloc[: max(1, len(losses[losses.model == "base"]) // 10)]
+last = losses[losses.model == "base"].iloc[-max(1, len(losses[losses.model == "base"]) // 10):]
+weam_last = losses[losses.model == "weam"].tail(3)
+Markdown(
+    f"The base model's MLM loss falls from {first.loss.mean():.2f} (first tenth of the "
+    f"logged steps) to {last.loss.mean():.2f} (last tenth). For WEAM the word-aligned "
+    f"state predicts the masked word with a loss of {weam_last.cross_loss.mean():.2f} at "
+    f"the end, against {weam_last.mlm_loss.mean():.2f} for the multilingual prediction. "
+    "The word-aligned model's two curves are its alignment distance (`mlm_loss` column) "
+    "and its English regulariser (`cross_loss` column)."
+)
+
+# %% [markdown]
+# ## What continued pre-training does to cross-lingual representations
+#
+# Two probes, layer by layer (layer 0 is the embedding output), on held-out parallel
+# pairs (the last pairs of each corpus, which pre-training never sees), each sentence
+# encoded alone:
+#
+# * **sentence retrieval**: the mean-pooled state of a sentence should be nearest (cosine,
+#   after centring each language) to its translation's, among all held-out sentences;
+# * **word-translation retrieval**: the state of a word (mean of its subwords) should be
+#   nearest to the state of its gold-aligned partner, among all aligned words collected
+#   from the held-out sentences (precision@1, one-to-one gold links only).
+
+# %%
+targets = [lang for lang in languages if lang != "en"]
+probe_frames = []
+for name, run in runs.items():
+    frame = ensure_probe(run.file("model"), suite, targets, probe_sentences, max_words=probe_words)
+    probe_frames.append(frame.assign(model=name))
+probes = pd.concat(probe_frames, ignore_index=True)
+fig = plot_layers(probes)
+
+# %%
+top = probes.layer.max()
+last_layer = (
+    probes[probes.layer == top]
+    .groupby(["task", "model", "language"]).value.mean().unstack("language")
+)
+last_layer["mean"] = last_layer.mean(axis=1)
+last_layer.round(1)
+
+# %%
+sent = last_layer.loc["sentence_retrieval", "mean"]
+word = last_layer.loc["word_retrieval", "mean"]
+best_sent, best_word = sent.idxmax(), word.idxmax()
+Markdown(
+    f"At the last layer, sentence retrieval averaged over languages and both directions "
+    f"is {sent['base']:.1f} % for the base model and ranges from {sent.min():.1f} % to "
+    f"{sent.max():.1f} % across models ({best_sent} highest). Word-translation precision@1 "
+    f"is {word['base']:.1f} % for the base model and highest for {best_word} "
+    f"({word.max():.1f} %). These probes describe the representations; whether they "
+    "predict transfer on the tasks is for the next chapters to show."
+)
+
+# %% [markdown]
+# ## One example of WEAM's cross-lingual prediction
+#
+# A held-out pair, a masked English word, and WEAM's two predictions for it: from its own
+# final state (multilingual prediction) and from the state of its aligned partner in the
+# other sentence (cross-lingual prediction, the swapped state).
+
+# %%
+pairs, gold = load_parallel(suite, example_language)
+src, tgt = pairs[-1]
+links = sorted(gold[-1].sure)
+content = [i for i, _ in links if src[i].isalpha() and len(src[i]) > 3]
+word_index = content[0] if content else links[0][0]
+from transformers import AutoModelForMaskedLM  # noqa: E402
+
+weam_model = AutoModelForMaskedLM.from_pretrained(str(runs["weam"].file("model")))
+example = exchange_predictions(weam_model, tokenizer, list(src), list(tgt), links, word_index)
+display(Markdown(f"English: *{' '.join(src)}*  \n{example_language}: *{' '.join(tgt)}*  \n"
+                 f"Masked word: **{src[word_index]}**"))
+example.pivot(index="rank", columns="prediction", values=["token", "prob"]).round(3)
+
+# %% [markdown]
+# ## Summary
+#
+# * The calibration table above is the evidence for the regime; its decision rule uses
+#   English dev accuracy only.
+# * All five models come from the same base model and the continued ones from the same
+#   number of steps over the same sentences.
+# * The probes show how each objective changes cross-lingual similarity, layer by layer.
+#   The fine-tuning chapters test whether that carries over to NLI and QA.

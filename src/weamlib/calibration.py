@@ -1,0 +1,157 @@
+"""Calibration of the regime on the base model alone (DESIGN §3).
+
+Candidate regimes (model size, base training) are compared by what the *base* model does
+after English NLI fine-tuning: English dev accuracy (the only selection signal), and, as a
+description of the regime, zero-shot accuracy in the other languages. No continued
+objective is involved, so the choice cannot favour any of them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from weamlib.errors import ConfigError
+from weamlib.finetune import NLIFinetuneConfig, ensure_nli_finetune
+from weamlib.model import ModelSize
+from weamlib.pretrain import PretrainConfig, ensure_pretrained, with_overrides
+from weamlib.runs import RunStore
+from weamlib.workers import run_parallel
+
+CHANCE = 100 / 3
+
+
+@dataclasses.dataclass(frozen=True)
+class Candidate:
+    """One candidate regime: a name, a model size and the base model's training."""
+
+    name: str
+    size: ModelSize
+    base: PretrainConfig
+
+    @classmethod
+    def from_dict(cls, spec: dict) -> Candidate:
+        unknown = sorted(set(spec) - {"name", "model", "base"})
+        if unknown or "name" not in spec:
+            raise ConfigError(
+                f"calibration candidate {spec!r}: needs 'name', 'model', 'base'; unknown: {unknown}"
+            )
+        size = with_overrides(ModelSize, {}, dict(spec.get("model") or {}), "model")
+        base = with_overrides(
+            PretrainConfig, {"objective": "base"}, dict(spec.get("base") or {}), "base"
+        )
+        return cls(spec["name"], size, base)
+
+
+def _base_job(suite, cand: Candidate, vocab_size: int, root: str) -> str:
+    run = ensure_pretrained(suite, cand.base, cand.size, vocab_size, None, RunStore(root), False)
+    return str(run.path)
+
+
+def _finetune_job(model_dir: str, suite, cfg: NLIFinetuneConfig, root: str) -> dict:
+    return ensure_nli_finetune(model_dir, suite, cfg, store=RunStore(root)).results
+
+
+def evaluate_candidates(
+    suite,
+    candidates: Sequence[dict],
+    vocab_size: int,
+    finetune: dict,
+    seeds: Sequence[int],
+    store: RunStore | None = None,
+    workers: int | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Pre-train each candidate's base model, fine-tune it on English NLI with each seed.
+
+    Returns ``(bases, scores)``: one row per candidate (final MLM loss, seconds, tokens/s,
+    parameters) and a tidy frame of accuracies (candidate, seed, split, language, value).
+    """
+    store = store or RunStore()
+    cands = [Candidate.from_dict(c) for c in candidates]
+    root = str(store.root)
+    paths = run_parallel(
+        _base_job,
+        [(suite, c, vocab_size, root) for c in cands],
+        workers,
+        labels=[f"base model {c.name}" for c in cands],
+    )
+    bases = []
+    for cand, path in zip(cands, paths, strict=True):
+        res = ensure_pretrained(suite, cand.base, cand.size, vocab_size, None, store, False).results
+        bases.append(
+            {
+                "candidate": cand.name,
+                "layers × hidden": f"{cand.size.layers} × {cand.size.hidden}",
+                "parameters (M)": res["parameters"] / 1e6,
+                "steps": cand.base.steps,
+                "batch": cand.base.batch_size,
+                "final MLM loss": res["final_loss"],
+                "minutes": res["seconds"] / 60,
+                "tokens/s": res["tokens_per_second"],
+                "path": path,
+            }
+        )
+    jobs, labels, keys = [], [], []
+    for cand, path in zip(cands, paths, strict=True):
+        for seed in seeds:
+            cfg = with_overrides(NLIFinetuneConfig, {}, {**finetune, "seed": seed}, "finetune")
+            jobs.append((str(Path(path) / "model"), suite, cfg, root))
+            labels.append(f"NLI fine-tune {cand.name} seed {seed}")
+            keys.append((cand.name, seed))
+    results = run_parallel(_finetune_job, jobs, workers, labels=labels)
+    rows = []
+    for (name, seed), res in zip(keys, results, strict=True):
+        for split, langs in res["accuracy"].items():
+            for lang, value in langs.items():
+                rows.append(
+                    {
+                        "candidate": name,
+                        "seed": seed,
+                        "split": split,
+                        "language": lang,
+                        "value": value,
+                    }
+                )
+    return pd.DataFrame(bases), pd.DataFrame(rows)
+
+
+def summary(scores: pd.DataFrame) -> pd.DataFrame:
+    """Per candidate: English dev and test (mean ± SD over seeds), the mean zero-shot test
+    accuracy of the other languages, and each language's test accuracy (mean)."""
+    out = []
+    for name, g in scores.groupby("candidate", sort=False):
+        dev = g[(g.split == "dev") & (g.language == "en")].value
+        test = g[g.split == "test"]
+        en_test = test[test.language == "en"].value
+        others = test[test.language != "en"].groupby("seed").value.mean()
+        row = {
+            "candidate": name,
+            "en dev": dev.mean(),
+            "en dev SD": dev.std(ddof=1) if len(dev) > 1 else np.nan,
+            "en test": en_test.mean(),
+            "others (mean)": others.mean(),
+        }
+        for lang, v in test[test.language != "en"].groupby("language", sort=False).value:
+            row[lang] = v.mean()
+        out.append(row)
+    return pd.DataFrame(out)
+
+
+def choose(table: pd.DataFrame, target: tuple[float, float] = (85.0, 97.0)) -> dict:
+    """The decision rule, on English dev only: the candidate with the highest mean English
+    dev accuracy (ties: the first listed, i.e. the cheaper one when candidates are listed
+    by cost). Also says whether it reaches the target band."""
+    if table.empty:
+        raise ConfigError("no calibration candidates to choose from")
+    best = table.loc[table["en dev"].idxmax()]
+    lo, hi = target
+    return {
+        "candidate": best["candidate"],
+        "en_dev": float(best["en dev"]),
+        "in_target": bool(lo <= best["en dev"] <= hi),
+        "target": target,
+    }
