@@ -1,0 +1,81 @@
+"""The calibration's summary and decision rule on hand-built scores."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from weamlib import calibration as calib
+from weamlib.errors import ConfigError
+
+
+def _scores():
+    rows = []
+    for cand, en_dev, xx in (
+        ("small", [80.0, 84.0], [40.0, 30.0]),
+        ("big", [90.0, 88.0], [34.0, 36.0]),
+    ):
+        for seed, (dev, other) in enumerate(zip(en_dev, xx, strict=True)):
+            rows.append(
+                {"candidate": cand, "seed": seed, "split": "dev", "language": "en", "value": dev}
+            )
+            rows.append(
+                {"candidate": cand, "seed": seed, "split": "dev", "language": "xx", "value": 99.0}
+            )
+            rows.append(
+                {
+                    "candidate": cand,
+                    "seed": seed,
+                    "split": "test",
+                    "language": "en",
+                    "value": dev - 1,
+                }
+            )
+            rows.append(
+                {"candidate": cand, "seed": seed, "split": "test", "language": "xx", "value": other}
+            )
+            rows.append(
+                {
+                    "candidate": cand,
+                    "seed": seed,
+                    "split": "test",
+                    "language": "yy",
+                    "value": other + 2,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def test_summary_means_and_spread():
+    table = calib.summary(_scores()).set_index("candidate")
+    assert table.loc["small", "en dev"] == pytest.approx(82.0)
+    assert table.loc["small", "en dev SD"] == pytest.approx(2 * 2**0.5)
+    assert table.loc["big", "en test"] == pytest.approx(88.0)
+    assert table.loc["small", "xx"] == pytest.approx(35.0)
+    assert table.loc["small", "others (mean)"] == pytest.approx(36.0)
+
+
+def test_choice_uses_english_dev_only():
+    scores = _scores()
+    decision = calib.choose(calib.summary(scores))
+    assert decision == {
+        "candidate": "big",
+        "en_dev": 89.0,
+        "in_target": True,
+        "target": (85.0, 97.0),
+    }
+    # target-language results do not move the choice
+    scores.loc[(scores.candidate == "small") & (scores.language != "en"), "value"] = 100.0
+    assert calib.choose(calib.summary(scores))["candidate"] == "big"
+    # below the band is reported as such
+    low = scores.assign(value=scores.value - 30)
+    assert calib.choose(calib.summary(low))["in_target"] is False
+
+
+def test_candidate_specs_are_checked():
+    with pytest.raises(ConfigError, match="unknown"):
+        calib.Candidate.from_dict({"name": "x", "model": {}, "base": {}, "lr": 1})
+    with pytest.raises(ConfigError, match="steps"):
+        calib.Candidate.from_dict({"name": "x", "model": {}, "base": {"steps": 0}})
+    with pytest.raises(ConfigError):
+        calib.choose(pd.DataFrame(columns=["candidate", "en dev"]))
