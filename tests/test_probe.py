@@ -256,7 +256,7 @@ def test_ensure_probe_is_cached(tiny, run_store, monkeypatch):
     assert len(first) == 2 * 2 * 2
     (folder,) = (run_store.root / "probe").iterdir()
     config = json.loads((folder / "config.json").read_text())["config"]
-    assert len(config["model_sha256"]) == 64 and len(config["suite_manifest_sha256"]) == 64
+    assert len(config["model"]) == 64 and len(config["suite"]) == 64
     assert config["languages"] == [lang] and config["n_sentences"] == 30
 
     def fail(*args, **kwargs):

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import hashlib
 import tempfile
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -38,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from weamlib.digests import model_digest, suite_digest
 from weamlib.errors import ConfigError
 from weamlib.evaluate import accuracy
 from weamlib.formats import NLI_LABELS, NLIExample
@@ -53,13 +53,6 @@ ID2LABEL = dict(enumerate(NLI_LABELS))
 FRAME_COLUMNS = ("model", "task", "setting", "language", "split", "seed", "metric", "value")
 
 # Files of a model folder that determine a fine-tuning run (weights, config, tokenizer).
-_MODEL_FILES = (
-    "config.json",
-    "tokenizer.json",
-    "tokenizer_config.json",
-    "special_tokens_map.json",
-    "vocab.txt",
-)
 
 
 # --------------------------------------------------------------------------- config
@@ -417,38 +410,6 @@ def predict_nli(
 
 
 # --------------------------------------------------------------------------- cached runs
-
-
-def _file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def model_digest(model_dir: str | Path) -> str:
-    """sha256 over a model folder's weights, config.json and tokenizer files (names + hashes)."""
-    folder = Path(model_dir)
-    if not (folder / "config.json").is_file():
-        raise FileNotFoundError(f"{folder}: not a save_pretrained model folder (no config.json)")
-    weights = sorted(folder.glob("*.safetensors")) + sorted(folder.glob("*.safetensors.index.json"))
-    weights = weights or sorted(folder.glob("pytorch_model*.bin"))
-    if not weights:
-        raise FileNotFoundError(f"{folder}: no model weights (model.safetensors) in the folder")
-    files = [folder / name for name in _MODEL_FILES if (folder / name).is_file()] + weights
-    h = hashlib.sha256()
-    for path in sorted(files, key=lambda p: p.name):
-        h.update(f"{path.name}\0{_file_sha256(path)}\n".encode())
-    return h.hexdigest()
-
-
-def suite_digest(suite: str | Path) -> str:
-    """sha256 of the suite's ``manifest.json`` (which lists every file with its sha256)."""
-    path = Path(suite) / "manifest.json"
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: not a synthetic suite (no manifest.json)")
-    return _file_sha256(path)
 
 
 def _check_choices(values: Sequence[str], allowed: Sequence[str], name: str) -> list[str]:

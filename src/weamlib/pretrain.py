@@ -15,7 +15,6 @@ the tokenizer and the Trainer's ``trainer_state.json`` (``log_history`` has the 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import math
 import shutil
@@ -28,10 +27,12 @@ import numpy as np
 import torch
 
 from weamlib import objectives as obj
+from weamlib.digests import suite_digest, tokenizer_digest
 from weamlib.errors import ConfigError
 from weamlib.model import BertForWeamPreTraining, ModelSize, save_mlm
 from weamlib.progress import trainer_callback
 from weamlib.runs import Run, RunStore
+from weamlib.tokenize import encode_words
 
 CHAPTER = "03_pretraining"  # the profile section that holds the pre-training settings
 PIPELINE_ALIGNER = {"eflomal": "eflomal", "fastalign": "fastalign"}
@@ -183,21 +184,6 @@ def mixture(per_lang: dict[str, list], total: int, smoothing: float, seed: int) 
     return out
 
 
-def _encode_words(tokenizer, sentences: Sequence[Sequence[str]]):
-    """(ids, pieces per word) of each pre-split sentence, without specials."""
-    enc = tokenizer(
-        [list(s) for s in sentences], is_split_into_words=True, add_special_tokens=False
-    )
-    out = []
-    for k, words in enumerate(sentences):
-        counts = [0] * len(words)
-        for w in enc.word_ids(k):
-            if w is not None:
-                counts[w] += 1
-        out.append((enc["input_ids"][k], counts))
-    return out
-
-
 def mono_examples(suite, tokenizer, max_pieces: int) -> dict[str, list[tuple[int, ...]]]:
     """The suite's monolingual sentences as id tuples (no specials), per language."""
     from weamlib.synth import load_mono, suite_languages
@@ -245,8 +231,8 @@ def pair_examples(
                 f"parameter 'heldout_pairs' ({cfg.heldout_pairs}) leaves no en-{lang} pair to"
                 f" train on ({len(pairs)} pairs)"
             )
-        src = _encode_words(tokenizer, [s for s, _ in pairs[:keep]])
-        tgt = _encode_words(tokenizer, [t for _, t in pairs[:keep]])
+        src = encode_words(tokenizer, [s for s, _ in pairs[:keep]])
+        tgt = encode_words(tokenizer, [t for _, t in pairs[:keep]])
         out[lang] = [
             obj.make_pair_example(sc, tc, si, ti, wl, cfg.subword_alignment, cfg.max_pieces)
             for (si, sc), (ti, tc), wl in zip(src, tgt, links[:keep], strict=True)
@@ -395,21 +381,11 @@ def train(
 # --- the cached entry points ---------------------------------------------------------------
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
 def study_tokenizer(suite, vocab_size: int, store: RunStore | None = None):
     """The one tokenizer of the study for this suite and vocabulary size."""
     from weamlib.tokenize import ensure_tokenizer
 
     return ensure_tokenizer(suite, vocab_size=vocab_size, store=store)
-
-
-def tokenizer_digest(tokenizer) -> str:
-    return hashlib.sha256(
-        json.dumps(tokenizer.get_vocab(), sort_keys=True).encode("utf-8")
-    ).hexdigest()
 
 
 def ensure_pretrained(
@@ -439,7 +415,7 @@ def ensure_pretrained(
     config = {
         "pretrain": cfg.key(),
         "model": asdict(size),
-        "suite": _sha256(suite / "manifest.json"),
+        "suite": suite_digest(suite),
         "tokenizer": tokenizer_digest(tokenizer),
         "init": init_run.path.name if init_run else None,
     }

@@ -32,13 +32,13 @@ caches :func:`probe_model` in the run store; :func:`plot_layers` draws the curve
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from weamlib.digests import model_digest, suite_digest
 from weamlib.errors import ConfigError
 from weamlib.runs import RunStore
 
@@ -517,35 +517,6 @@ def probe_model(
 # --------------------------------------------------------------------------- cache
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-TOKENIZER_FILES = (
-    "tokenizer.json",
-    "vocab.txt",
-    "tokenizer_config.json",
-    "special_tokens_map.json",
-)
-
-
-def model_digest(model_dir: str | Path) -> dict:
-    """sha256 of the weights (``model.safetensors``) and of the tokenizer files present."""
-    model_dir = Path(model_dir)
-    weights = model_dir / "model.safetensors"
-    if not weights.is_file():
-        raise FileNotFoundError(f"{weights}: no model.safetensors in the model folder")
-    tok = hashlib.sha256()
-    for name in TOKENIZER_FILES:
-        if (model_dir / name).is_file():
-            tok.update(name.encode() + b"\0" + _sha256(model_dir / name).encode())
-    return {"model_sha256": _sha256(weights), "tokenizer_sha256": tok.hexdigest()}
-
-
 def ensure_probe(
     model_dir: str | Path,
     suite: str | Path,
@@ -569,8 +540,8 @@ def ensure_probe(
     import pandas as pd
 
     config = {
-        **model_digest(model_dir),
-        "suite_manifest_sha256": _sha256(Path(suite) / "manifest.json"),
+        "model": model_digest(model_dir),
+        "suite": suite_digest(suite),
         "languages": list(languages),
         "n_sentences": n_sentences,
         "layers": layers if isinstance(layers, str) else list(layers),

@@ -241,6 +241,13 @@ def word_pieces(tokenizer, words: Sequence[str]) -> list[int]:
 
 def word_pieces_batch(tokenizer, sentences: Sequence[Sequence[str]]) -> list[list[int]]:
     """``word_pieces`` for many pre-split sentences at once (one fast-tokenizer batch call)."""
+    return [counts for _, counts in encode_words(tokenizer, sentences)]
+
+
+def encode_words(
+    tokenizer, sentences: Sequence[Sequence[str]]
+) -> list[tuple[list[int], list[int]]]:
+    """``(subword ids, pieces per word)`` of each pre-split sentence, without specials."""
     if not sentences:
         return []
     enc = tokenizer(
@@ -252,5 +259,5 @@ def word_pieces_batch(tokenizer, sentences: Sequence[Sequence[str]]) -> list[lis
         for w in enc.word_ids(k):
             if w is not None:
                 counts[w] += 1
-        out.append(counts)
+        out.append((enc["input_ids"][k], counts))
     return out
