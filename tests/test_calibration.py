@@ -79,3 +79,11 @@ def test_candidate_specs_are_checked():
         calib.Candidate.from_dict({"name": "x", "model": {}, "base": {"steps": 0}})
     with pytest.raises(ConfigError):
         calib.choose(pd.DataFrame(columns=["candidate", "en dev"]))
+
+
+def test_above_chance_uses_binomial_error():
+    scores = _scores()
+    # 900 items: SE = 1.57 points, so chance + 2 SE = 36.5
+    assert calib.above_chance(scores, "small", 900) == ["yy"]  # xx 35.0, yy 37.0
+    assert calib.above_chance(scores, "big", 900) == ["yy"]  # xx 35.0, yy 37.0
+    assert calib.above_chance(scores, "big", 100) == []

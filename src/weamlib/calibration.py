@@ -155,3 +155,15 @@ def choose(table: pd.DataFrame, target: tuple[float, float] = (85.0, 97.0)) -> d
         "in_target": bool(lo <= best["en dev"] <= hi),
         "target": target,
     }
+
+
+def above_chance(scores: pd.DataFrame, candidate: str, n_items: int, z: float = 2.0) -> list[str]:
+    """Languages (not English) whose mean zero-shot test accuracy for ``candidate`` lies more
+    than ``z`` binomial standard errors above chance (``n_items`` test items per language,
+    the error of the seed mean taken as that of one run: a conservative bound)."""
+    se = 100 * (CHANCE / 100 * (1 - CHANCE / 100) / n_items) ** 0.5
+    test = scores[
+        (scores.candidate == candidate) & (scores.split == "test") & (scores.language != "en")
+    ]
+    means = test.groupby("language", sort=False).value.mean()
+    return [lang for lang, v in means.items() if v > CHANCE + z * se]
