@@ -70,8 +70,8 @@ import seaborn as sns
 from IPython.display import Markdown, display
 
 from weamlib import calibration as calib
-from weamlib.model import exchange_predictions
 from weamlib.benchmarks import run_benchmark
+from weamlib.model import exchange_predictions
 from weamlib.pretrain import (
     ensure_all_pretrained,
     loss_frame,
