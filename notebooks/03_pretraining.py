@@ -211,6 +211,11 @@ Markdown(
 
 # %%
 targets = [lang for lang in languages if lang != "en"]
+held_out_pairs = settings.config("tlm").heldout_pairs
+assert probe_sentences <= held_out_pairs, (
+    f"probe_sentences ({probe_sentences}) must not exceed the {held_out_pairs} pairs held out"
+    " from continued pre-training"
+)
 probe_frames = []
 for name, run in runs.items():
     frame = ensure_probe(run.file("model"), suite, targets, probe_sentences, max_words=probe_words)

@@ -359,3 +359,29 @@ def test_default_code_counts_functions_in_the_closure(run_store):
 
     assert cached_rows("demo", {"a": 1}, lambda: [{"x": 1}], run_store) == [{"x": 1}]
     assert run_store.get(EVAL_KIND, {"stage": "demo", "a": 1}) is not None
+
+
+def test_a_run_finished_by_another_process_is_kept(run_store):
+    """Two processes computing the same run: the second never clobbers the first's folder."""
+    from weamlib.runs import MARKER
+
+    def first_fn(out):
+        (out / "a.txt").write_text("first")
+        return {}
+
+    def second_fn(out):
+        (out / "a.txt").write_text("second")
+        return {}
+
+    final = run_store.run("race", {"x": 1}, first_fn).path
+    real_get, calls = run_store._get, []
+
+    def late_get(kind, record):  # the second process looked before the first had finished
+        calls.append(kind)
+        return None if len(calls) == 1 else real_get(kind, record)
+
+    run_store._get = late_get
+    again = run_store.run("race", {"x": 1}, second_fn)
+    assert again.path == final and (final / MARKER).is_file()
+    assert (final / "a.txt").read_text() == "first"
+    assert not list(final.parent.glob(".*tmp-*"))

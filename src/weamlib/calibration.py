@@ -48,7 +48,7 @@ class Candidate:
 
 
 def _base_job(suite, cand: Candidate, vocab_size: int, root: str) -> str:
-    run = ensure_pretrained(suite, cand.base, cand.size, vocab_size, None, RunStore(root), False)
+    run = ensure_pretrained(suite, cand.base, cand.size, vocab_size, None, RunStore(root), True)
     return str(run.path)
 
 

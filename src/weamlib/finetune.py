@@ -41,6 +41,7 @@ from weamlib.digests import model_digest, suite_digest
 from weamlib.errors import ConfigError
 from weamlib.evaluate import accuracy
 from weamlib.formats import NLI_LABELS, NLIExample
+from weamlib.progress import trainer_callback
 from weamlib.runs import Run, RunStore
 from weamlib.synth import load_nli, suite_languages
 
@@ -351,7 +352,7 @@ def finetune_nli(
                 eval_dataset=dev,
                 processing_class=tokenizer,
                 compute_metrics=_dev_metrics,
-                callbacks=[selection],
+                callbacks=[selection, trainer_callback(f"finetune nli seed {cfg.seed}")],
             )
             if not progress:
                 trainer.remove_callback(PrinterCallback)  # it prints every log dict

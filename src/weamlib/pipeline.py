@@ -42,6 +42,8 @@ KERNEL_ENV = {
     "TRANSFORMERS_VERBOSITY": "error",
     "TRANSFORMERS_NO_ADVISORY_WARNINGS": "1",
     "TOKENIZERS_PARALLELISM": "false",
+    # OpenMP threads that spin while waiting slow everything tenfold on a shared machine.
+    "OMP_WAIT_POLICY": "PASSIVE",
     "TQDM_DISABLE": "1",
     "PYTHONWARNINGS": "ignore",
     "MPLBACKEND": "module://matplotlib_inline.backend_inline",

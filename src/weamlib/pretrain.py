@@ -240,7 +240,17 @@ def pair_examples(
     return out
 
 
-def _length(example) -> int:
+def _length(example, rows: str = "concat") -> int:
+    """The padded length an example needs: the pair's total for one row (``concat``), the
+    longer sentence when the two sentences are rows of their own (``separate``)."""
+    if isinstance(example, obj.PairExample):
+        if rows == "separate":
+            return max(len(example.src_ids), len(example.tgt_ids))
+        return len(example.src_ids) + len(example.tgt_ids)
+    return len(example)
+
+
+def _real_tokens(example) -> int:
     if isinstance(example, obj.PairExample):
         return len(example.src_ids) + len(example.tgt_ids)
     return len(example)
@@ -358,7 +368,7 @@ def train(
     from transformers.trainer_callback import PrinterCallback
 
     trainer.remove_callback(PrinterCallback)  # progress goes to the terminal, not stdout
-    trainer.lengths = [_length(ex) for ex in dataset]
+    trainer.lengths = [_length(ex, collate.config.encoding) for ex in dataset]
     resume = any(checkpoint_dir.glob("checkpoint-*")) if checkpoint_dir.is_dir() else False
     start = time.perf_counter()
     result = trainer.train(resume_from_checkpoint=True if resume else None)
@@ -437,7 +447,7 @@ def ensure_pretrained(
             init_run.file("model") if init_run else None,
             progress,
         )
-        n_tokens = sum(_length(ex) for ex in dataset)
+        n_tokens = sum(_real_tokens(ex) for ex in dataset)
         results["tokens_per_second"] = n_tokens / results["seconds"] if results["seconds"] else None
         results["examples"] = {k: len(v) for k, v in per_lang.items()}
         return results
@@ -542,6 +552,12 @@ def ensure_all_pretrained(
         suite, settings.base, settings.size, settings.vocab_size, None, store
     )
     cfgs = {name: settings.config(name, seed, **overrides.get(name, {})) for name in objectives}
+    # What the runs share is computed here first, so the workers only read it.
+    from weamlib.synth import suite_languages
+
+    for source in sorted({c.alignment_source for c in cfgs.values() if c.uses_alignment}):
+        for lang in suite_languages(suite)[1:]:
+            pair_links(suite, lang, source, 0, store)
     run_parallel(
         _pretrain_job,
         [

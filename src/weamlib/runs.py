@@ -139,6 +139,23 @@ class Run:
         return self.path / name
 
 
+def _publish(work: Path, final: Path) -> None:
+    """Rename the finished ``work`` folder to ``final``. If another process finished the
+    same run first, its folder stays (readers may hold it) and ours is dropped; a folder
+    without the marker (left by a crash or an older layout) is replaced."""
+    if (final / MARKER).is_file():
+        shutil.rmtree(work, ignore_errors=True)
+        return
+    try:
+        os.replace(work, final)  # fails on a non-empty folder: never clobbers a finished run
+    except OSError:
+        if (final / MARKER).is_file():
+            shutil.rmtree(work, ignore_errors=True)
+            return
+        shutil.rmtree(final, ignore_errors=True)
+        os.replace(work, final)
+
+
 class RunStore:
     """Cached, atomically written run folders.
 
@@ -227,9 +244,7 @@ class RunStore:
             atomic_write_json(work / "config.json", record)
             atomic_write_json(work / "results.json", results or {})
             atomic_write_text(work / MARKER, "")
-            if final.exists():  # an unfinished folder left by an older layout or a crash
-                shutil.rmtree(final)
-            os.replace(work, final)
+            _publish(work, final)
         except BaseException:
             shutil.rmtree(work, ignore_errors=True)
             raise

@@ -15,6 +15,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from weamlib.progress import say
+
 
 def default_workers() -> int:
     """One worker per CPU core (``$WEAM_WORKERS`` overrides)."""
@@ -25,6 +27,7 @@ def default_workers() -> int:
 
 
 def _init(threads: int) -> None:
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     import torch
 
     torch.set_num_threads(threads)
@@ -41,8 +44,8 @@ def run_parallel(
     """``[fn(*job) for job in jobs]``, computed in ``workers`` spawned processes.
 
     ``fn`` must be importable (a module-level function of weamlib) and its results
-    picklable. With one worker (or one job) the jobs run here, in order. Prints one line
-    per finished job with the elapsed time, so a long build never sits silent.
+    picklable. With one worker (or one job) the jobs run here, in order. Reports one
+    progress line per finished job with the elapsed time (:func:`weamlib.progress.say`).
     """
     workers = min(workers or default_workers(), len(jobs)) or 1
     labels = list(labels or [str(i) for i in range(len(jobs))])
@@ -51,7 +54,7 @@ def run_parallel(
         out = []
         for label, job in zip(labels, jobs, strict=True):
             out.append(fn(*job))
-            print(f"  done {label} ({time.perf_counter() - start:.0f} s)", flush=True)
+            say(f"  done {label} ({time.perf_counter() - start:.0f} s)")
         return out
     ctx = mp.get_context("spawn")
     results: dict[int, Any] = {}
@@ -60,10 +63,9 @@ def run_parallel(
         while pending:
             for i in [i for i, r in pending.items() if r.ready()]:
                 results[i] = pending.pop(i).get()  # re-raises a worker's error here
-                print(
+                say(
                     f"  done {labels[i]} ({len(results)}/{len(jobs)},"
-                    f" {time.perf_counter() - start:.0f} s)",
-                    flush=True,
+                    f" {time.perf_counter() - start:.0f} s)"
                 )
             time.sleep(0.2)
     return [results[i] for i in range(len(jobs))]
