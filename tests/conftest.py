@@ -28,3 +28,24 @@ def run_store(tmp_path, monkeypatch):
 
     monkeypatch.setenv("WEAM_CACHE", str(tmp_path / "runs"))
     return RunStore(tmp_path / "runs")
+
+
+def save_tiny_bert(folder, tokenizer, layers: int = 1, seed: int = 0):
+    """A tiny random ``BertForMaskedLM`` (hidden 32) saved with ``tokenizer`` in ``folder``;
+    returns the model (eval mode)."""
+    import torch
+    from transformers import BertConfig, BertForMaskedLM
+
+    torch.manual_seed(seed)
+    config = BertConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        num_hidden_layers=layers,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=128,
+    )
+    model = BertForMaskedLM(config).eval()
+    model.save_pretrained(str(folder))
+    tokenizer.save_pretrained(str(folder))
+    return model

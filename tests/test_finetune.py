@@ -7,6 +7,7 @@ import random
 
 import numpy as np
 import pytest
+from conftest import save_tiny_bert
 
 from weamlib import finetune
 from weamlib.errors import ConfigError
@@ -42,20 +43,7 @@ def suite(module_store):
 
 
 def save_tiny_model(folder, tok, seed=0):
-    import torch
-    from transformers import BertConfig, BertForMaskedLM
-
-    torch.manual_seed(seed)
-    config = BertConfig(
-        vocab_size=len(tok),
-        hidden_size=32,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=128,
-    )
-    BertForMaskedLM(config).save_pretrained(str(folder))
-    tok.save_pretrained(str(folder))
+    save_tiny_bert(folder, tok, layers=1, seed=seed)
     return folder
 
 

@@ -184,3 +184,16 @@ def test_cli_killed_run_resumes_from_checkpoint(tmp_path, cli_env):
     state = json.loads((out / "trainer_state.json").read_text())
     assert state["global_step"] == 1500
     assert not list(checkpoints.glob("*/checkpoint-*"))  # cleaned once finished
+
+
+@pytest.mark.parametrize("profile", ["smoke", "default", "paper"])
+def test_one_vocabulary_size_per_profile(profile):
+    """Every chapter that builds the study's tokenizer uses the same vocabulary size."""
+    from weamlib.pipeline import chapters, declared_parameters, resolve_parameters
+
+    sizes = {}
+    for source in chapters():
+        params = {**declared_parameters(source), **resolve_parameters(source, profile)}
+        if "vocab_size" in params:
+            sizes[source.stem] = params["vocab_size"]
+    assert len(sizes) >= 2 and len(set(sizes.values())) == 1, sizes

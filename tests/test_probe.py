@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+from conftest import save_tiny_bert
 
 from weamlib.errors import ConfigError
 from weamlib.probe import (
@@ -101,9 +102,6 @@ def test_word_retrieval_accuracy_on_hand_built_words():
 def tiny(tmp_path_factory):
     """A tiny random BERT (hidden 32, 2 layers) with the smoke suite's 300-piece tokenizer,
     saved as a model folder; returns (model, tokenizer, model_dir, suite)."""
-    import torch
-    from transformers import BertConfig, BertForMaskedLM
-
     from weamlib.runs import RunStore
     from weamlib.synth import ensure_suite
     from weamlib.tokenize import ensure_tokenizer
@@ -111,19 +109,8 @@ def tiny(tmp_path_factory):
     store = RunStore(tmp_path_factory.mktemp("runs"))
     suite = ensure_suite("smoke", 0, store)
     tokenizer = ensure_tokenizer(suite, 300, store)
-    torch.manual_seed(0)
-    config = BertConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=128,
-    )
-    model = BertForMaskedLM(config).eval()
     model_dir = tmp_path_factory.mktemp("model")
-    model.save_pretrained(model_dir)
-    tokenizer.save_pretrained(model_dir)
+    model = save_tiny_bert(model_dir, tokenizer, layers=2, seed=0)
     return model, tokenizer, model_dir, suite
 
 
