@@ -39,7 +39,7 @@
 profile = "default"
 seed = 0
 vocab_size = 1000
-model = {"layers": 4, "hidden": 128, "heads": 4, "intermediate": 512}
+model = {"layers": 2, "hidden": 128, "heads": 2, "intermediate": 512}
 base = {"steps": 3000, "batch_size": 128, "learning_rate": 0.001, "warmup_ratio": 0.05}
 continued = {"steps": 600, "batch_size": 64, "learning_rate": 0.0003, "warmup_ratio": 0.05}
 objectives = {"weam": {"mask_prob": 0.3, "lambda_": 1.0}}
@@ -70,7 +70,7 @@ import seaborn as sns
 from IPython.display import Markdown, display
 
 from weamlib import calibration as calib
-from weamlib.benchmarks import run_benchmark
+from weamlib.benchmarks import ensure_benchmark
 from weamlib.model import exchange_predictions
 from weamlib.pretrain import (
     ensure_all_pretrained,
@@ -277,7 +277,7 @@ example.pivot(index="rank", columns="prediction", values=["token", "prob"]).roun
 # figures come from this build's machine; the script's docstring says what is timed.
 
 # %%
-bench = run_benchmark(profile, benchmark_steps) if benchmark_steps else None
+bench = ensure_benchmark(profile, benchmark_steps) if benchmark_steps else None
 if bench is None:
     display(Markdown("The benchmark was skipped (`benchmark_steps = 0`)."))
 else:
@@ -289,7 +289,9 @@ else:
     display(Markdown(
         f"Our MLM step runs at {bench['mlm'] / bench['reference']:.2f}× the reference's "
         f"tokens/s (bar: ≥ 1.5×). A WEAM step costs {bench['weam_over_tlm_step']:.2f}× "
-        f"a TLM step on the same batches of pairs (bar: ≤ 1.3×)."
+        f"a TLM step on the same batches of pairs (bar: ≤ 1.3×). Measured "
+        f"{bench['measured_at']} with {bench['threads']} thread, load average "
+        f"{bench['load_average'][0]:.1f} at the start."
     ))
 
 # %% [markdown]
