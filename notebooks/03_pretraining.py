@@ -171,16 +171,23 @@ pd.DataFrame(
 
 # %%
 losses = loss_frame(runs)
-fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+fig, axes = plt.subplots(1, 3, figsize=(14, 3.8))
 sns.lineplot(data=losses[losses.model == "base"], x="step", y="loss", ax=axes[0])
 axes[0].set_title("base model (MLM, monolingual)")
-cont = losses[losses.model != "base"].melt(
+mlm_like = losses[losses.model.isin(["mlm_control", "tlm", "weam"])].melt(
     id_vars=["model", "step"], value_vars=["mlm_loss", "cross_loss"], var_name="part"
 ).dropna()
-cont = cont[~((cont.model != "weam") & (cont.part == "cross_loss"))]
-sns.lineplot(data=cont, x="step", y="value", hue="model", style="part", ax=axes[1])
-axes[1].set_title("continued pre-training")
+mlm_like = mlm_like[(mlm_like.model == "weam") | (mlm_like.part == "mlm_loss")]
+mlm_like["part"] = mlm_like.part.map({"mlm_loss": "multilingual (MLM)", "cross_loss": "cross-lingual"})
+sns.lineplot(data=mlm_like, x="step", y="value", hue="model", style="part", ax=axes[1])
+axes[1].set_title("continued: prediction losses")
 axes[1].set_ylabel("loss")
+aligned = losses[losses.model == "word_aligned"].rename(
+    columns={"mlm_loss": "alignment distance", "cross_loss": "English regulariser"}
+).melt(id_vars=["step"], value_vars=["alignment distance", "English regulariser"], var_name="part")
+sns.lineplot(data=aligned, x="step", y="value", hue="part", ax=axes[2])
+axes[2].set_title("continued: word-aligned")
+axes[2].set_ylabel("squared distance")
 fig.tight_layout()
 
 # %%
@@ -192,8 +199,10 @@ Markdown(
     f"logged steps) to {last.loss.mean():.2f} (last tenth). For WEAM the word-aligned "
     f"state predicts the masked word with a loss of {weam_last.cross_loss.mean():.2f} at "
     f"the end, against {weam_last.mlm_loss.mean():.2f} for the multilingual prediction. "
-    "The word-aligned model's two curves are its alignment distance (`mlm_loss` column) "
-    "and its English regulariser (`cross_loss` column)."
+    f"The word-aligned model's mean squared distance between aligned words falls from "
+    f"{losses[losses.model == 'word_aligned'].mlm_loss.iloc[0]:.1f} to "
+    f"{losses[losses.model == 'word_aligned'].mlm_loss.iloc[-1]:.1f}, while its English "
+    f"regulariser ends at {losses[losses.model == 'word_aligned'].cross_loss.iloc[-1]:.2f}."
 )
 
 # %% [markdown]
@@ -221,7 +230,7 @@ for name, run in runs.items():
     frame = ensure_probe(run.file("model"), suite, targets, probe_sentences, max_words=probe_words)
     probe_frames.append(frame.assign(model=name))
 probes = pd.concat(probe_frames, ignore_index=True)
-fig = plot_layers(probes)
+fig = plot_layers(probes.assign(language="mean over languages"))
 
 # %%
 top = probes.layer.max()
