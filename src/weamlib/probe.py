@@ -319,16 +319,30 @@ def _frame(rows: list[dict]):
     return pd.DataFrame(rows)
 
 
+def _both_directions(
+    layer: int, a: np.ndarray, b: np.ndarray, metric: str, center: bool
+) -> list[dict]:
+    """Rows ``{layer, direction, <metric>, n}`` for retrieval from ``a`` to ``b`` and back
+    (row ``k`` of ``a`` pairs with row ``k`` of ``b``; ``n`` counts pairs without NaN)."""
+    n = int((~(np.isnan(a).any(axis=1) | np.isnan(b).any(axis=1))).sum())
+    return [
+        {
+            "layer": layer,
+            "direction": direction,
+            metric: retrieval_accuracy(s, t, center=center),
+            "n": n,
+        }
+        for direction, (s, t) in zip(DIRECTIONS, ((a, b), (b, a)), strict=True)
+    ]
+
+
 def sentence_scores(en: Encoding, xx: Encoding, center: bool = True) -> list[dict]:
     """Sentence retrieval rows ``{layer, direction, accuracy, n}`` from two encodings of
     parallel sentences (row ``k`` of one the translation of row ``k`` of the other)."""
     rows = []
     for pos, layer in enumerate(en.layers):
         a, b = en.sentences[:, pos], xx.sentences[:, pos]
-        n = int((~(np.isnan(a).any(axis=1) | np.isnan(b).any(axis=1))).sum())
-        for direction, (s, t) in zip(DIRECTIONS, ((a, b), (b, a)), strict=True):
-            acc = retrieval_accuracy(s, t, center=center)
-            rows.append({"layer": layer, "direction": direction, "accuracy": acc, "n": n})
+        rows += _both_directions(layer, a, b, "accuracy", center)
     return rows
 
 
@@ -348,10 +362,7 @@ def word_scores(
         a = [w[pos] for w in en.words]
         b = [w[pos] for w in xx.words]
         s, t = _gather(a, b, links, max_words)
-        n = int((~(np.isnan(s).any(axis=1) | np.isnan(t).any(axis=1))).sum())
-        for direction, (qs, cs) in zip(DIRECTIONS, ((s, t), (t, s)), strict=True):
-            p1 = retrieval_accuracy(qs, cs, center=center)
-            rows.append({"layer": layer, "direction": direction, "precision_at_1": p1, "n": n})
+        rows += _both_directions(layer, s, t, "precision_at_1", center)
     return rows
 
 
