@@ -127,9 +127,19 @@ n_test = len(load_nli(suite, "test", "en"))
 transfers = calib.above_chance(cal_scores, decision["candidate"], n_test)
 lo, hi = decision["target"]
 row = cal_table.set_index("candidate").loc[decision["candidate"]]
+others = [c["name"] for c in calibration if c["name"] != decision["candidate"]]
+gaps = [(o, calib.paired_difference(cal_scores, decision["candidate"], o)) for o in others]
+gap_text = " ".join(
+    f"Against {o}, the English dev difference is {g['diff']:+.1f} points (95 % interval "
+    f"{g['low']:+.1f} to {g['high']:+.1f}, paired over {g['n']} fine-tuning seeds): "
+    + ("inconclusive, inside the seed noise; the rule still has to pick one. "
+       if g["inconclusive"] else "larger than the seed noise. ")
+    for o, g in gaps
+)
 Markdown(
     f"The rule picks **{decision['candidate']}**, with {decision['en_dev']:.1f} % English dev "
     f"accuracy (chance: {calib.CHANCE:.1f} %). "
+    + gap_text
     + (f"That is inside the {lo:.0f}–{hi:.0f} % target. " if decision["in_target"] else
        f"That is **below the {lo:.0f}–{hi:.0f} % target**: English NLI is not learnt "
        f"well in any regime this machine can afford, so the zero-shot comparisons of the "
@@ -250,7 +260,9 @@ Markdown(
     f"is {sent['base']:.1f} % for the base model and ranges from {sent.min():.1f} % to "
     f"{sent.max():.1f} % across models ({best_sent} highest). Word-translation precision@1 "
     f"is {word['base']:.1f} % for the base model and highest for {best_word} "
-    f"({word.max():.1f} %). These probes describe the representations; whether they "
+    f"({word.max():.1f} %). Each model here is one pre-training run (seed {seed}), so "
+    "these figures carry no interval: they describe these runs, and differences of a "
+    "point or two between models are not evidence of an effect. Whether the probes "
     "predict transfer on the tasks is for the next chapters to show."
 )
 

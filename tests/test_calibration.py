@@ -87,3 +87,14 @@ def test_above_chance_uses_binomial_error():
     assert calib.above_chance(scores, "small", 900) == ["yy"]  # xx 35.0, yy 37.0
     assert calib.above_chance(scores, "big", 900) == ["yy"]  # xx 35.0, yy 37.0
     assert calib.above_chance(scores, "big", 100) == []
+
+
+def test_paired_difference_by_seed():
+    scores = _scores()  # small: 80, 84; big: 90, 88 on English dev
+    d = calib.paired_difference(scores, "big", "small")
+    assert d["diff"] == pytest.approx(7.0) and d["n"] == 2
+    # differences 10 and 4: SD 4.243, t(0.975, 1) = 12.706 -> half width 38.12
+    assert d["high"] - d["diff"] == pytest.approx(12.7062 * 4.2426 / 2**0.5, rel=1e-3)
+    assert d["inconclusive"] is True
+    one = calib.paired_difference(scores[scores.seed == 0], "big", "small")
+    assert one["n"] == 1 and one["inconclusive"] is True

@@ -47,9 +47,9 @@ class Candidate:
         return cls(spec["name"], size, base)
 
 
-def _base_job(suite, cand: Candidate, vocab_size: int, root: str) -> str:
+def _base_job(suite, cand: Candidate, vocab_size: int, root: str) -> tuple[str, dict]:
     run = ensure_pretrained(suite, cand.base, cand.size, vocab_size, None, RunStore(root), True)
-    return str(run.path)
+    return str(run.path), run.results
 
 
 def _finetune_job(model_dir: str, suite, cfg: NLIFinetuneConfig, root: str) -> dict:
@@ -73,15 +73,15 @@ def evaluate_candidates(
     store = store or RunStore()
     cands = [Candidate.from_dict(c) for c in candidates]
     root = str(store.root)
-    paths = run_parallel(
+    done = run_parallel(
         _base_job,
         [(suite, c, vocab_size, root) for c in cands],
         workers,
         labels=[f"base model {c.name}" for c in cands],
     )
+    paths = [path for path, _ in done]
     bases = []
-    for cand, path in zip(cands, paths, strict=True):
-        res = ensure_pretrained(suite, cand.base, cand.size, vocab_size, None, store, False).results
+    for cand, (path, res) in zip(cands, done, strict=True):
         bases.append(
             {
                 "candidate": cand.name,
@@ -167,3 +167,25 @@ def above_chance(scores: pd.DataFrame, candidate: str, n_items: int, z: float = 
     ]
     means = test.groupby("language", sort=False).value.mean()
     return [lang for lang, v in means.items() if v > CHANCE + z * se]
+
+
+def paired_difference(
+    scores: pd.DataFrame, a: str, b: str, split: str = "dev", language: str = "en"
+) -> dict:
+    """Accuracy of candidate ``a`` minus ``b``, paired by fine-tuning seed, with a 95 %
+    t interval: ``{"diff", "low", "high", "n", "inconclusive"}`` (inconclusive when the
+    interval contains 0 or there is only one seed)."""
+    from scipy import stats
+
+    sel = scores[(scores.split == split) & (scores.language == language)]
+    wide = sel.pivot_table(index="seed", columns="candidate", values="value")[[a, b]].dropna()
+    d = (wide[a] - wide[b]).to_numpy()
+    n = len(d)
+    if n == 0:
+        raise ConfigError(f"no common seeds for {a!r} and {b!r}")
+    mean = float(d.mean())
+    if n < 2:
+        return {"diff": mean, "low": np.nan, "high": np.nan, "n": n, "inconclusive": True}
+    half = float(stats.t.ppf(0.975, n - 1) * d.std(ddof=1) / np.sqrt(n))
+    low, high = mean - half, mean + half
+    return {"diff": mean, "low": low, "high": high, "n": n, "inconclusive": bool(low <= 0 <= high)}
