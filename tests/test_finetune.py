@@ -151,7 +151,7 @@ def test_config_defaults():
 def test_finetune_learns_a_learnable_task(toy_trained):
     model, tok, history = toy_trained
     assert [h["epoch"] for h in history] == [1, 2, 3, 4]
-    assert set(history[0]) == {"epoch", "train_loss", "dev_loss", "dev_accuracy", "seconds"}
+    assert set(history[0]) == {"epoch", "train_loss", "dev_accuracy", "seconds"}
     assert history[-1]["train_loss"] < history[0]["train_loss"]
     assert max(h["dev_accuracy"] for h in history) >= 90
     dev = toy(90, 1)
@@ -293,7 +293,8 @@ def test_translate_train_adds_target_training_sets(model_dir, suite, run_store):
         setting="translate-train",
         save_model=True,
     )
-    assert run.results["train_examples"] == 100
+    # same budget as zero-shot: item i in English (even i) or Vela (odd i)
+    assert run.results["train_examples"] == 50
     assert run.results["train_languages"] == ["en", "vela"]
     assert list(run.results["accuracy"]) == ["test"]
     assert sorted(run.results["accuracy"]["test"]) == ["en", "vela"]
@@ -341,3 +342,133 @@ def test_nli_frame_is_tidy(model_dir, suite, run_store):
     assert sorted(frame.loc[frame.model == "base", "seed"].unique()) == [0, 1]
     row = frame[(frame.model == "again") & (frame.split == "test") & (frame.language == "vela")]
     assert row["value"].item() == runs[0].results["accuracy"]["test"]["vela"]
+
+
+def test_translate_train_items_mix_and_union():
+    per = {"en": ["e0", "e1", "e2", "e3", "e4"], "vela": ["v0", "v1", "v2", "v3", "v4"]}
+    per["dorn"] = ["d0", "d1", "d2", "d3", "d4"]
+    assert finetune.translate_train_items(per) == ["e0", "v1", "d2", "e3", "v4"]
+    assert finetune.translate_train_items(per, "union")[5:7] == ["v0", "v1"]
+    assert len(finetune.translate_train_items(per, "union")) == 15
+    with pytest.raises(ValueError, match="'vela' has 4 items, English has 5"):
+        finetune.translate_train_items({"en": per["en"], "vela": per["vela"][:4]})
+    with pytest.raises(ConfigError, match="translate_train"):
+        NLIFinetuneConfig(translate_train="all")
+
+
+def test_translate_train_reads_the_translations_of_the_english_items(suite):
+    en, vela = load_nli(suite, "train", "en"), load_nli(suite, "translate-train", "vela")
+    assert len(en) == len(vela)
+    assert [e.label for e in en] == [v.label for v in vela]  # item i is one meaning
+
+
+# --------------------------------------------------------------------------- heads and QA
+
+
+def test_pair_mean_head_reads_the_two_segment_means(model_dir):
+    import torch
+
+    from weamlib.heads import BertForPairClassification, segment_means
+
+    hidden = torch.arange(2 * 5 * 2, dtype=torch.float).view(2, 5, 2)
+    mask = torch.tensor([[1, 1, 1, 1, 0], [1, 1, 1, 1, 1]])
+    types = torch.tensor([[0, 0, 1, 1, 0], [0, 1, 1, 1, 1]])
+    u, v = segment_means(hidden, mask, types)
+    assert u[0].tolist() == hidden[0, :2].mean(0).tolist()
+    assert v[0].tolist() == hidden[0, 2:4].mean(0).tolist()  # padding (position 4) left out
+    assert v[1].tolist() == hidden[1, 1:].mean(0).tolist()
+    model, info = BertForPairClassification.from_pretrained(
+        str(model_dir), num_labels=3, output_loading_info=True
+    )
+    assert all(k.startswith("classifier.") for k in info["missing_keys"])
+    model.eval()
+    ids = torch.tensor([[2, 10, 11, 3, 12, 3]])
+    tt = torch.tensor([[0, 0, 0, 0, 1, 1]])
+    out = model(input_ids=ids, token_type_ids=tt, labels=torch.tensor([1]))
+    states = model.bert(input_ids=ids, token_type_ids=tt).last_hidden_state
+    u, v = states[:, :4].mean(1), states[:, 4:].mean(1)
+    want = model.classifier(torch.cat([u, v, (u - v).abs(), u * v], -1))
+    assert torch.allclose(out.logits, want, atol=1e-6)
+    assert out.loss.item() == pytest.approx(
+        torch.nn.functional.cross_entropy(want, torch.tensor([1])).item(), abs=1e-5
+    )
+
+
+def test_pair_mean_head_learns_the_toy_task(model_dir):
+    cfg = dataclasses.replace(FAST, epochs=4, head="pair-mean")
+    model, tok, history = finetune_nli(model_dir, toy(600, 0), toy(90, 1), cfg)
+    assert type(model).__name__ == "BertForPairClassification"
+    assert max(h["dev_accuracy"] for h in history) > 80
+
+
+QA_FAST = finetune.QAFinetuneConfig(
+    epochs=1,
+    learning_rate=3e-3,
+    threads=1,
+    max_length=64,
+    doc_stride=16,
+    max_query_length=20,
+    train_limit=40,
+)
+
+
+def test_qa_run_end_to_end_zero_shot_reads_only_english(model_dir, suite, run_store, monkeypatch):
+    reads, seen = [], {}
+    real_load, real_finetune = finetune.load_qa, finetune.finetune_qa
+
+    def spy_load(suite_, split, lang):
+        reads.append((split, lang))
+        return real_load(suite_, split, lang)
+
+    def spy_finetune(model_dir_, train, dev, cfg, **kwargs):
+        seen["reads"] = list(reads)
+        seen["train_ids"] = [e.id for e in train]
+        return real_finetune(model_dir_, train, dev, cfg, **kwargs)
+
+    monkeypatch.setattr(finetune, "load_qa", spy_load)
+    monkeypatch.setattr(finetune, "finetune_qa", spy_finetune)
+    run = finetune.ensure_qa_finetune(model_dir, suite, QA_FAST, store=run_store)
+    assert sorted(set(seen["reads"])) == [("dev", "en"), ("train", "en")]
+    langs = suite_languages(suite)
+    for metric in ("f1", "exact_match"):
+        for split in ("dev", "test"):
+            scores = run.results["scores"][metric][split]
+            assert sorted(scores) == sorted(langs)
+            assert all(0 <= v <= 100 for v in scores.values())
+    assert run.results["train_examples"] == 40
+    # the kept predictions are what `weamlib evaluate mlqa` reads, and give the same score
+    import json
+
+    from weamlib.evaluate import mlqa_evaluate
+    from weamlib.synth import qa_path
+
+    pred = json.loads((run.path / "predictions-test-vela.json").read_text(encoding="utf-8"))
+    data = json.loads(qa_path(suite, "test", "vela").read_text(encoding="utf-8"))
+    assert mlqa_evaluate(data, pred, "vela")["f1"] == pytest.approx(
+        run.results["scores"]["f1"]["test"]["vela"]
+    )
+    frame = finetune.results_frame({"base": run})
+    assert set(frame.metric) == {"f1", "exact_match"} and set(frame.task) == {"mlqa"}
+
+
+def test_qa_translate_train_mixes_languages_by_question(model_dir, suite, run_store):
+    cfg = dataclasses.replace(QA_FAST, train_limit=6)
+    run = finetune.ensure_qa_finetune(
+        model_dir, suite, cfg, store=run_store, setting="translate-train",
+        languages=["en", "vela", "dorn"], splits=["test"],
+    )  # fmt: skip
+    assert run.results["train_languages"] == ["en", "vela", "dorn"]
+    assert run.results["train_examples"] == 6
+    en = load_qa_items(suite, "train", "en")[:6]
+    mixed = finetune.translate_train_items(
+        {lang: load_qa_items(suite, "translate-train" if lang != "en" else "train", lang)[:6]
+         for lang in ("en", "vela", "dorn")}
+    )  # fmt: skip
+    assert [e.id for e in mixed] == [e.id for e in en]  # the same questions, other languages
+    assert mixed[1].context != en[1].context
+
+
+def load_qa_items(suite, split, lang):
+    from weamlib.synth import load_qa
+
+    return load_qa(suite, split, lang)

@@ -14,7 +14,7 @@ import sys
 from weamlib import __version__
 
 # Modules under weamlib.commands, in the order their commands appear in --help.
-COMMAND_MODULES = ("book", "synth", "fetch", "align", "pretrain")
+COMMAND_MODULES = ("book", "synth", "fetch", "align", "pretrain", "evaluate")
 
 
 class UsageError(Exception):
