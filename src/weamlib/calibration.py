@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from weamlib import stats
 from weamlib.errors import ConfigError
 from weamlib.finetune import NLIFinetuneConfig, ensure_nli_finetune
 from weamlib.model import ModelSize
@@ -174,18 +175,12 @@ def paired_difference(
 ) -> dict:
     """Accuracy of candidate ``a`` minus ``b``, paired by fine-tuning seed, with a 95 %
     t interval: ``{"diff", "low", "high", "n", "inconclusive"}`` (inconclusive when the
-    interval contains 0 or there is only one seed)."""
-    from scipy import stats
-
+    interval contains 0 or there is only one seed). The statistics are
+    :func:`weamlib.stats.paired_difference`."""
     sel = scores[(scores.split == split) & (scores.language == language)]
     wide = sel.pivot_table(index="seed", columns="candidate", values="value")[[a, b]].dropna()
-    d = (wide[a] - wide[b]).to_numpy()
-    n = len(d)
-    if n == 0:
+    if wide.empty:
         raise ConfigError(f"no common seeds for {a!r} and {b!r}")
-    mean = float(d.mean())
-    if n < 2:
-        return {"diff": mean, "low": np.nan, "high": np.nan, "n": n, "inconclusive": True}
-    half = float(stats.t.ppf(0.975, n - 1) * d.std(ddof=1) / np.sqrt(n))
-    low, high = mean - half, mean + half
-    return {"diff": mean, "low": low, "high": high, "n": n, "inconclusive": bool(low <= 0 <= high)}
+    d = stats.paired_difference(wide[a].to_dict(), wide[b].to_dict())
+    inconclusive = d.too_few_seeds or bool(d.low <= 0 <= d.high)
+    return {"diff": d.mean, "low": d.low, "high": d.high, "n": d.n, "inconclusive": inconclusive}

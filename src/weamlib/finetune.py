@@ -248,15 +248,25 @@ def _check_loaded(model_dir: Path, info: dict) -> None:
         )
 
 
-def _load(model_class, model_dir: Path, progress: bool, **kwargs):
+def _load(model_class, model_dir: Path, progress: bool, max_length: int, **kwargs):
+    """The task model and tokenizer of ``model_dir``; refuses a ``max_length`` beyond the
+    model's positions."""
     from transformers import AutoTokenizer
 
     with _quiet_transformers(not progress):
         tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
         model, info = model_class.from_pretrained(
-            str(model_dir), output_loading_info=True, **kwargs
+            str(model_dir),
+            output_loading_info=True,
+            **kwargs,
         )
     _check_loaded(model_dir, info)
+    limit = getattr(model.config, "max_position_embeddings", None)
+    if limit is not None and max_length > limit:
+        raise ConfigError(
+            f"finetune.max_length is {max_length}, but the model of {model_dir}"
+            f" has {limit} positions: lower max_length"
+        )
     return model, tokenizer
 
 
@@ -476,6 +486,7 @@ def finetune_nli(
             _nli_model_class(cfg.head),
             model_dir,
             progress,
+            cfg.max_length,
             num_labels=len(NLI_LABELS),
             id2label=ID2LABEL,
             label2id=LABEL2ID,
@@ -531,7 +542,7 @@ def finetune_qa(
     model_dir = Path(model_dir)
     with torch_threads(cfg.threads):
         set_seed(cfg.seed)
-        model, tokenizer = _load(AutoModelForQuestionAnswering, model_dir, progress)
+        model, tokenizer = _load(AutoModelForQuestionAnswering, model_dir, progress, cfg.max_length)
         train = encode_qa_train(tokenizer, train_examples, cfg.features)
 
         def score_dev(m) -> float:
