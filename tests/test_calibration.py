@@ -98,3 +98,33 @@ def test_paired_difference_by_seed():
     assert d["inconclusive"] is True
     one = calib.paired_difference(scores[scores.seed == 0], "big", "small")
     assert one["n"] == 1 and one["inconclusive"] is True
+
+
+def test_candidates_may_change_fine_tuning_and_share_a_base_model(monkeypatch):
+    from weamlib import calibration as calib
+
+    spec = {"name": "A", "model": {"layers": 1}, "base": {"steps": 10}}
+    a = calib.Candidate.from_dict({**spec, "finetune": {"head": "pair-mean"}})
+    assert dict(a.finetune) == {"head": "pair-mean"}
+    with pytest.raises(ConfigError, match="head"):
+        calib.Candidate.from_dict({**spec, "finetune": {"head": "max"}})
+    with pytest.raises(ConfigError, match="finetune"):
+        calib.Candidate.from_dict({**spec, "finetune": {"nope": 1}})
+    jobs = []
+
+    def fake_parallel(fn, job_list, workers=None, labels=None):
+        jobs.append((fn.__name__, len(job_list)))
+        if fn.__name__ == "_base_job":
+            return [("/x", {"parameters": 1, "final_loss": 1.0, "seconds": 1.0,
+                            "tokens_per_second": 1.0})] * len(job_list)  # fmt: skip
+        return [{"accuracy": {"dev": {"en": 50.0}}}] * len(job_list)
+
+    monkeypatch.setattr(calib, "run_parallel", fake_parallel)
+    cands = [
+        {**spec, "name": "A cls"},
+        {**spec, "name": "A pair", "finetune": {"head": "pair-mean"}},
+    ]
+    bases, scores = calib.evaluate_candidates("suite", cands, 50, {"epochs": 1}, [0, 1])
+    assert jobs == [("_base_job", 1), ("_finetune_job", 4)]  # one base model for both
+    assert list(bases["fine-tuning"]) == ["shared", "head=pair-mean"]
+    assert len(scores) == 4

@@ -28,24 +28,29 @@ CHANCE = 100 / 3
 
 @dataclasses.dataclass(frozen=True)
 class Candidate:
-    """One candidate regime: a name, a model size and the base model's training."""
+    """One candidate regime: a name, a model size, the base model's training, and the
+    fine-tuning settings it changes (e.g. ``{"head": "pair-mean"}``) over the shared ones."""
 
     name: str
     size: ModelSize
     base: PretrainConfig
+    finetune: tuple[tuple[str, object], ...] = ()
 
     @classmethod
     def from_dict(cls, spec: dict) -> Candidate:
-        unknown = sorted(set(spec) - {"name", "model", "base"})
+        unknown = sorted(set(spec) - {"name", "model", "base", "finetune"})
         if unknown or "name" not in spec:
             raise ConfigError(
-                f"calibration candidate {spec!r}: needs 'name', 'model', 'base'; unknown: {unknown}"
+                f"calibration candidate {spec!r}: needs 'name', 'model', 'base' (and may"
+                f" give 'finetune'); unknown: {unknown}"
             )
         size = with_overrides(ModelSize, {}, dict(spec.get("model") or {}), "model")
         base = with_overrides(
             PretrainConfig, {"objective": "base"}, dict(spec.get("base") or {}), "base"
         )
-        return cls(spec["name"], size, base)
+        finetune = dict(spec.get("finetune") or {})
+        with_overrides(NLIFinetuneConfig, {}, finetune, f"candidate {spec['name']!r} finetune")
+        return cls(spec["name"], size, base, tuple(sorted(finetune.items())))
 
 
 def _base_job(suite, cand: Candidate, vocab_size: int, root: str) -> tuple[str, dict]:
@@ -74,12 +79,16 @@ def evaluate_candidates(
     store = store or RunStore()
     cands = [Candidate.from_dict(c) for c in candidates]
     root = str(store.root)
-    done = run_parallel(
+    # candidates that differ only in fine-tuning share one base model (trained once)
+    regimes = list(dict.fromkeys((c.size, c.base) for c in cands))
+    first = {regime: next(c for c in cands if (c.size, c.base) == regime) for regime in regimes}
+    trained = run_parallel(
         _base_job,
-        [(suite, c, vocab_size, root) for c in cands],
+        [(suite, first[r], vocab_size, root) for r in regimes],
         workers,
-        labels=[f"base model {c.name}" for c in cands],
+        labels=[f"base model {first[r].name}" for r in regimes],
     )
+    done = [trained[regimes.index((c.size, c.base))] for c in cands]
     paths = [path for path, _ in done]
     bases = []
     for cand, (path, res) in zip(cands, done, strict=True):
@@ -87,6 +96,7 @@ def evaluate_candidates(
             {
                 "candidate": cand.name,
                 "layers × hidden": f"{cand.size.layers} × {cand.size.hidden}",
+                "fine-tuning": ", ".join(f"{k}={v}" for k, v in cand.finetune) or "shared",
                 "parameters (M)": res["parameters"] / 1e6,
                 "steps": cand.base.steps,
                 "batch": cand.base.batch_size,
@@ -99,7 +109,8 @@ def evaluate_candidates(
     jobs, labels, keys = [], [], []
     for cand, path in zip(cands, paths, strict=True):
         for seed in seeds:
-            cfg = with_overrides(NLIFinetuneConfig, {}, {**finetune, "seed": seed}, "finetune")
+            values = {**finetune, **dict(cand.finetune), "seed": seed}
+            cfg = with_overrides(NLIFinetuneConfig, {}, values, "finetune")
             jobs.append((str(Path(path) / "model"), suite, cfg, root))
             labels.append(f"NLI fine-tune {cand.name} seed {seed}")
             keys.append((cand.name, seed))

@@ -1,0 +1,132 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (weam)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # MLQA: extractive question answering per language
+#
+# The five models of the pre-training chapter are fine-tuned on the suite's extractive QA
+# task (who / what / where / when questions over short contexts of several events, with
+# distractors; SQuAD v1.1 format) and scored in every language with the official MLQA
+# metrics: exact match (EM) and token F1, the maximum over the gold answers, every
+# question counted, on a 0–100 scale (`weamlib.evaluate`; the synthetic languages get
+# the metric's language-neutral normalisation). Contexts longer than the window are read
+# in overlapping windows (doc stride) and the answer is the best span over all windows
+# (n-best decoding, `weamlib.qa`).
+#
+# * **Zero-shot:** fine-tuned on English only; the epoch is selected on English dev only;
+#   tested on every language. No target-language text reaches training or selection
+#   (tests in `tests/test_finetune.py` check which files are read before selection ends).
+# * **Translate-train:** fine-tuned on the translated training sets (the suite's
+#   translate-train files carry translation noise). Translate-train-*all* by default:
+#   each English training item is replaced by its translation in one of the seven
+#   languages, round-robin, so both settings train on the same meanings for the same number
+#   of steps and differ only in language. Selection is still on English dev.
+#
+# Every cell is the mean over the fine-tuning seeds with its standard deviation. **The seed
+# covers fine-tuning only** (the classifier's initialisation, dropout and data order):
+# each model is one pre-training run, so differences between models also carry
+# pre-training variance that these intervals do not see. Differences between models are
+# paired by seed, with a 95 % t interval over the seeds.
+
+# %% tags=["parameters"]
+profile = "default"
+finetune = {"learning_rate": 0.001, "epochs": 4, "batch_size": 32, "max_length": 128,
+            "doc_stride": 64, "max_query_length": 32, "threads": 1}
+seeds = [0, 1, 2, 3, 4]
+settings = ["zero-shot", "translate-train"]
+translate_train_per_language = False
+workers = 0
+
+# %%
+import matplotlib.pyplot as plt
+import seaborn as sns
+from IPython.display import Markdown, display
+
+from weamlib import study
+
+sns.set_theme(style="whitegrid", context="notebook")
+plan = study.FinetunePlan.from_parameters(
+    "mlqa", {"finetune": finetune, "seeds": seeds, "settings": settings,
+             "translate_train_per_language": translate_train_per_language}
+)
+frame = study.main_results(profile, "mlqa", workers=workers or None, plan=plan)
+Markdown(
+    f"{frame.model.nunique()} models × {len(plan.settings)} settings × {len(plan.seeds)} "
+    f"seeds: {len(frame.groupby(['model', 'setting', 'seed']))} fine-tuning runs "
+    f"(learning rate {plan.config.learning_rate}, {plan.config.epochs} epochs, batch "
+    f"{plan.config.batch_size}, windows of {plan.config.max_length} tokens with stride "
+    f"{plan.config.doc_stride})."
+)
+
+# %% [markdown]
+# ## Zero-shot
+#
+# F1, then exact match.
+
+# %%
+zs_text, zs_means = study.summary_table(frame, "mlqa", "zero-shot")
+display(zs_text)
+study.summary_table(frame, "mlqa", "zero-shot", metric="exact_match")[0]
+
+# %% [markdown]
+# ## Translate-train
+
+# %%
+if "translate-train" in plan.settings:
+    tt_text, tt_means = study.summary_table(frame, "mlqa", "translate-train")
+    display(tt_text)
+    display(study.summary_table(frame, "mlqa", "translate-train", metric="exact_match")[0])
+
+# %%
+fig = study.plot_languages(frame, "mlqa")
+
+# %% [markdown]
+# ## Paired differences
+#
+# F1, mean over the six non-English languages, per seed; the difference of two models is
+# paired by fine-tuning seed. An interval that excludes 0 is a difference larger than the
+# fine-tuning noise.
+
+# %%
+diffs = {s: study.paired_table(frame, "mlqa", s) for s in plan.settings}
+for s, table in diffs.items():
+    display(Markdown(f"**{s}**"))
+    display(table.round(2))
+
+# %%
+zs = diffs["zero-shot"].set_index("difference")
+best = zs_means["avg"].idxmax()
+en_dev = frame[(frame.split == "dev") & (frame.language == "en") & (frame.setting == "zero-shot")]
+lines = [
+    f"English dev F1 (the selection set) averages "
+    f"{en_dev[en_dev.metric == 'f1'].value.mean():.1f} over models and seeds.",
+    f"In zero-shot, the highest non-English average is {study.LABELS[best]}'s "
+    f"(F1 {zs_means.loc[best, 'avg']:.1f}), against {zs_means.loc['base', 'avg']:.1f} for "
+    f"the base model.",
+]
+for name in ("WEAM − TLM", "WEAM − word-aligned", "TLM − base (“mBERT”)",
+             "MLM control − base (“mBERT”)"):
+    if name in zs.index:
+        r = zs.loc[name]
+        verdict = "excludes 0" if r["excludes 0"] else "includes 0"
+        lines.append(f"{name}: {r['mean']:+.1f} points (95 % interval {r['95 % low']:+.1f} to "
+                     f"{r['95 % high']:+.1f}; {verdict}).")
+Markdown(" ".join(lines))
+
+# %% [markdown]
+# ## Summary
+#
+# * The tables above are the study's MLQA results; the claims ledger (last chapter)
+#   reads the same runs.
+# * The paired differences, not the per-language means, say whether one model beats
+#   another: the fine-tuning seed moves every language together.

@@ -1,0 +1,661 @@
+"""The study's experiments: which models are fine-tuned how, collected as tidy frames.
+
+The results chapters (04 XNLI, 05 MLQA, 06–08 ablations) and the claims ledger (09) all
+call these functions, so a ledger row and the chapter it cites read the very same runs
+from the run store. A chapter's settings are its ``parameters`` cell overridden by its
+profile section (:func:`chapter_parameters`), exactly what the book runs with.
+
+* :func:`pretrain_variants` — continued pre-training runs with per-variant settings
+  (ablations), side by side, one single-threaded process per core.
+* :func:`finetune_grid` — fine-tune models × settings × seeds, in parallel, skipping
+  every run already in the store, and return the tidy frame of all of them.
+* :func:`main_results`, :func:`ablation_results`, :func:`lr_results`,
+  :func:`noise_results` — the experiments of the chapters.
+* :func:`summary_table`, :func:`paired_table`, :func:`plot_languages` — what the chapters
+  show, all derived from the frames.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from weamlib import finetune as ft
+from weamlib.errors import ConfigError
+from weamlib.pretrain import (
+    PretrainConfig,
+    StudySettings,
+    _pretrain_job,
+    ensure_pretrained,
+    pair_links,
+    profile_settings,
+    suite_profile,
+    with_overrides,
+)
+from weamlib.runs import Run, RunStore
+from weamlib.workers import run_parallel
+
+MODELS = ("base", "mlm_control", "tlm", "word_aligned", "weam")
+LABELS = {
+    "base": "base (“mBERT”)",
+    "mlm_control": "MLM control",
+    "tlm": "TLM",
+    "word_aligned": "word-aligned",
+    "weam": "WEAM",
+}
+XNLI_CHAPTER, MLQA_CHAPTER = "04_xnli", "05_mlqa"
+TASKS = {"xnli": "accuracy", "mlqa": "f1"}  # the headline metric of each task
+
+
+# --------------------------------------------------------------------------- settings
+
+
+def chapter_parameters(chapter: str, profile: str) -> dict[str, Any]:
+    """A chapter's parameters under ``profile``: its parameters cell, then the profile's
+    section for it (what ``weamlib book --profile`` runs the chapter with)."""
+    from weamlib.pipeline import declared_parameters, notebooks_dir, resolve_parameters
+
+    source = notebooks_dir() / f"{chapter}.py"
+    return {**declared_parameters(source), **resolve_parameters(source, profile)}
+
+
+def _check_seeds(seeds) -> list[int]:
+    seeds = list(seeds)
+    if not seeds or any(not isinstance(s, int) or isinstance(s, bool) or s < 0 for s in seeds):
+        raise ConfigError(f"parameter 'seeds' must list ints >= 0, got {seeds!r}")
+    if len(set(seeds)) != len(seeds):
+        raise ConfigError(f"parameter 'seeds' lists a seed twice: {seeds!r}")
+    return seeds
+
+
+@dataclass(frozen=True)
+class FinetunePlan:
+    """How one task is fine-tuned: the config (seed excluded), the seeds and the settings.
+
+    ``per_language``: translate-train on English plus one target at a time (one run per
+    target language and seed) instead of translate-train-all.
+    """
+
+    task: str
+    config: Any
+    seeds: tuple[int, ...]
+    settings: tuple[str, ...] = ("zero-shot", "translate-train")
+    per_language: bool = False
+
+    @classmethod
+    def from_parameters(cls, task: str, params: Mapping[str, Any]) -> FinetunePlan:
+        """From a chapter's ``finetune``, ``seeds``, ``settings`` and
+        ``translate_train_per_language`` parameters."""
+        if task not in TASKS:
+            raise ConfigError(f"unknown task {task!r}; choose one of {', '.join(TASKS)}")
+        cls_ = ft.NLIFinetuneConfig if task == "xnli" else ft.QAFinetuneConfig
+        values = dict(params.get("finetune") or {})
+        if "seed" in values:
+            raise ConfigError("parameter 'finetune' must not set 'seed': use 'seeds'")
+        config = with_overrides(cls_, {}, values, "finetune")
+        settings = tuple(params.get("settings") or ("zero-shot", "translate-train"))
+        for s in settings:
+            if s not in ft.SETTINGS:
+                raise ConfigError(
+                    f"parameter 'settings': unknown setting {s!r}; choose from"
+                    f" {', '.join(ft.SETTINGS)}"
+                )
+        return cls(
+            task,
+            config,
+            tuple(_check_seeds(params.get("seeds") or [0])),
+            settings,
+            bool(params.get("translate_train_per_language", False)),
+        )
+
+    def with_config(self, **changes) -> FinetunePlan:
+        return dataclasses.replace(self, config=dataclasses.replace(self.config, **changes))
+
+
+def nli_plan(profile: str, settings: Sequence[str] | None = None) -> FinetunePlan:
+    """The XNLI fine-tuning of ``profile`` (chapter 04's parameters); the ablations use it
+    too, so their reference runs are the main table's."""
+    plan = FinetunePlan.from_parameters("xnli", chapter_parameters(XNLI_CHAPTER, profile))
+    return dataclasses.replace(plan, settings=tuple(settings)) if settings else plan
+
+
+def qa_plan(profile: str, settings: Sequence[str] | None = None) -> FinetunePlan:
+    """The MLQA fine-tuning of ``profile`` (chapter 05's parameters)."""
+    plan = FinetunePlan.from_parameters("mlqa", chapter_parameters(MLQA_CHAPTER, profile))
+    return dataclasses.replace(plan, settings=tuple(settings)) if settings else plan
+
+
+def study_suite(profile: str, store: RunStore | None = None, **overrides) -> Path:
+    """The synthetic suite of ``profile`` (``overrides``: e.g. ``noise_rate``)."""
+    from weamlib.synth import ensure_suite
+
+    return ensure_suite(suite_profile(profile), 0, store, **overrides)
+
+
+# --------------------------------------------------------------------------- pre-training
+
+
+def pretrain_variants(
+    suite,
+    settings: StudySettings,
+    variants: Mapping[str, tuple[str, Mapping[str, Any]]],
+    store: RunStore | None = None,
+    workers: int | None = None,
+) -> dict[str, Run]:
+    """Continued pre-training runs: name -> ``(objective, overrides)`` on the profile's
+    settings (e.g. ``{"weam mask 0.1": ("weam", {"mask_prob": 0.1})}``). The base model
+    and the alignments they need are made here first; the runs then train side by side.
+    Returns name -> run (``"base"`` for the objective ``"base"``)."""
+    store = store or RunStore()
+    cfgs: dict[str, PretrainConfig] = {
+        name: settings.config(objective, None, **dict(overrides))
+        for name, (objective, overrides) in variants.items()
+    }
+    ensure_pretrained(suite, settings.base, settings.size, settings.vocab_size, None, store)
+    from weamlib.synth import suite_languages
+
+    for source in sorted({c.alignment_source for c in cfgs.values() if c.uses_alignment}):
+        for lang in suite_languages(suite)[1:]:
+            pair_links(suite, lang, source, 0, store)
+    todo = {
+        name: cfg
+        for name, cfg in cfgs.items()
+        if cfg.objective != "base" and not _pretrained(suite, cfg, settings, store)
+    }
+    run_parallel(
+        _pretrain_job,
+        [
+            (suite, cfg, settings.size, settings.vocab_size, settings.base, str(store.root))
+            for cfg in todo.values()
+        ],
+        workers,
+        labels=[f"pre-training {name}" for name in todo],
+    )
+    return {
+        name: ensure_pretrained(
+            suite,
+            cfg,
+            settings.size,
+            settings.vocab_size,
+            None if cfg.objective == "base" else settings.base,
+            store,
+            False,
+        )
+        for name, cfg in cfgs.items()
+    }
+
+
+def _pretrained(suite, cfg, settings: StudySettings, store: RunStore) -> bool:
+    """Whether the run of ``cfg`` is already in the store (without training anything)."""
+    from weamlib.digests import suite_digest, tokenizer_digest
+    from weamlib.pretrain import study_tokenizer
+
+    base = ensure_pretrained(suite, settings.base, settings.size, settings.vocab_size, None, store)
+    config = {
+        "pretrain": cfg.key(),
+        "model": dataclasses.asdict(settings.size),
+        "suite": suite_digest(suite),
+        "tokenizer": tokenizer_digest(study_tokenizer(suite, settings.vocab_size, store)),
+        "init": base.path.name,
+    }
+    return store.get("pretrain", config, code=("weamlib.pretrain",)) is not None
+
+
+def study_models(profile: str, store: RunStore | None = None, workers: int | None = None):
+    """The five models of the main tables (chapter 03's settings): name -> model folder."""
+    settings = profile_settings(profile)
+    suite = study_suite(profile, store)
+    runs = pretrain_variants(suite, settings, {name: (name, {}) for name in MODELS}, store, workers)
+    return {name: run.file("model") for name, run in runs.items()}
+
+
+# --------------------------------------------------------------------------- fine-tuning
+
+
+@dataclass(frozen=True)
+class _Job:
+    name: str  # model name in the frame
+    task: str
+    model_dir: str
+    suite: str
+    cfg: Any
+    setting: str
+    languages: tuple[str, ...] | None
+    train_languages: tuple[str, ...] | None
+    columns: tuple[tuple[str, Any], ...] = ()
+
+    def arguments(self) -> dict:
+        return {
+            "languages": list(self.languages) if self.languages else None,
+            "setting": self.setting,
+            "train_languages": list(self.train_languages) if self.train_languages else None,
+        }
+
+    def cached(self, store: RunStore) -> Run | None:
+        make = ft.nli_run_config if self.task == "xnli" else ft.qa_run_config
+        kind = ft.KIND if self.task == "xnli" else ft.QA_KIND
+        config = make(self.model_dir, self.suite, self.cfg, **self.arguments())
+        return store.get(kind, config, code=ft.CODE)
+
+    def run(self, store: RunStore) -> Run:
+        ensure = ft.ensure_nli_finetune if self.task == "xnli" else ft.ensure_qa_finetune
+        return ensure(self.model_dir, self.suite, self.cfg, store=store, **self.arguments())
+
+
+def _finetune_chunk(jobs: Sequence[_Job], root: str) -> list[str]:
+    store = RunStore(root)
+    return [str(job.run(store).path) for job in jobs]
+
+
+def _jobs(models: Mapping[str, Any], suite, plan: FinetunePlan, columns=None) -> list[_Job]:
+    from weamlib.synth import suite_languages
+
+    targets = [lang for lang in suite_languages(suite) if lang != "en"]
+    jobs = []
+    for name, model_dir in models.items():
+        extra = tuple((columns or {}).get(name, {}).items())
+        for setting in plan.settings:
+            for seed in plan.seeds:
+                cfg = dataclasses.replace(plan.config, seed=seed)
+                if setting == "translate-train" and plan.per_language:
+                    for lang in targets:
+                        jobs.append(
+                            _Job(name, plan.task, str(model_dir), str(suite), cfg, setting,
+                                 ("en", lang), (lang,), extra)
+                        )  # fmt: skip
+                else:
+                    jobs.append(
+                        _Job(name, plan.task, str(model_dir), str(suite), cfg, setting,
+                             None, None, extra)
+                    )  # fmt: skip
+    return jobs
+
+
+def finetune_grid(
+    models: Mapping[str, Any],
+    suite,
+    plan: FinetunePlan,
+    store: RunStore | None = None,
+    workers: int | None = None,
+    columns: Mapping[str, Mapping[str, Any]] | None = None,
+    chunk: int = 4,
+):
+    """Fine-tune every model (name -> model folder) in every setting with every seed of
+    ``plan``; returns the tidy frame (:func:`weamlib.finetune.results_frame`) of all runs.
+
+    Runs already in the store are read, the others computed in ``workers`` spawned
+    single-threaded processes, ``chunk`` runs per process (a process start costs seconds).
+    ``columns``: model name -> extra constant columns (ablation factor and level). With
+    ``plan.per_language`` each translate-train run trains on English plus one target and
+    contributes that target's rows (English rows come from zero-shot).
+    """
+    import pandas as pd
+
+    store = store or RunStore()
+    jobs = _jobs(models, suite, plan, columns)
+    todo = [job for job in jobs if job.cached(store) is None]
+    chunks = [todo[i : i + chunk] for i in range(0, len(todo), chunk)]
+    run_parallel(
+        _finetune_chunk,
+        [(c, str(store.root)) for c in chunks],
+        workers,
+        labels=[
+            f"fine-tuning {plan.task} {', '.join(f'{j.name}/{j.setting}/seed {j.cfg.seed}' for j in c)}"
+            for c in chunks
+        ],
+    )
+    frames = []
+    for job in jobs:
+        run = job.cached(store)
+        if run is None:  # computed by a worker; a missing run is a bug, not a cache miss
+            raise RuntimeError(f"fine-tuning run of {job.name} ({job.setting}) is missing")
+        frame = ft.results_frame({job.name: run}, **dict(job.columns))
+        if job.train_languages:
+            frame = frame[frame.language.isin(job.train_languages)]
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+# --------------------------------------------------------------------------- experiments
+
+
+def main_results(
+    profile: str, task: str, store: RunStore | None = None, workers: int | None = None,
+    plan: FinetunePlan | None = None,
+):  # fmt: skip
+    """The main table of ``task`` ("xnli" or "mlqa"): the five models, both settings, every
+    seed of the chapter's plan. A tidy frame."""
+    plan = plan or (nli_plan(profile) if task == "xnli" else qa_plan(profile))
+    models = study_models(profile, store, workers)
+    return finetune_grid(models, study_suite(profile, store), plan, store, workers)
+
+
+ABLATION_FACTORS = {
+    "mask_prob": "weam",
+    "lambda_": "weam",
+    "subword_alignment": "weam",
+    "alignment_source": "weam",
+}
+
+
+def ablation_results(
+    profile: str,
+    factor: str,
+    levels: Sequence[Any],
+    store: RunStore | None = None,
+    workers: int | None = None,
+    objective: str = "weam",
+):
+    """WEAM pre-trained with ``factor`` at each of ``levels`` (the other settings the
+    profile's), fine-tuned on XNLI zero-shot with the main table's plan. A tidy frame with
+    ``factor`` and ``level`` columns; the level of the profile's own WEAM is the main
+    table's run."""
+    if factor not in ABLATION_FACTORS:
+        raise ConfigError(
+            f"unknown ablation factor {factor!r}; choose one of {', '.join(ABLATION_FACTORS)}"
+        )
+    levels = list(levels)
+    if not levels or len(set(map(str, levels))) != len(levels):
+        raise ConfigError(f"ablation levels must be distinct and non-empty, got {levels!r}")
+    settings = profile_settings(profile)
+    suite = study_suite(profile, store)
+    if factor in ("mask_prob", "lambda_"):  # 1 and 1.0 must be one run (one cache key)
+        levels = [float(lvl) if isinstance(lvl, int | float) else lvl for lvl in levels]
+    variants = {f"{factor}={lvl}": (objective, {factor: lvl}) for lvl in levels}
+    runs = pretrain_variants(suite, settings, variants, store, workers)
+    models = {name: run.file("model") for name, run in runs.items()}
+    columns = {f"{factor}={lvl}": {"factor": factor, "level": lvl} for lvl in levels}
+    plan = nli_plan(profile, settings=("zero-shot",))
+    frame = finetune_grid(models, suite, plan, store, workers, columns)
+    frame["model"] = objective
+    return frame
+
+
+def lr_results(
+    profile: str,
+    learning_rates: Sequence[float],
+    models: Sequence[str] = ("tlm", "weam"),
+    store: RunStore | None = None,
+    workers: int | None = None,
+):
+    """``models`` fine-tuned on XNLI zero-shot at each fine-tuning learning rate (the other
+    settings the main table's). Tidy frame with ``factor="finetune_lr"`` and ``level``."""
+    folders = study_models(profile, store, workers)
+    suite = study_suite(profile, store)
+    frames = []
+    for lr in learning_rates:
+        plan = nli_plan(profile, settings=("zero-shot",)).with_config(learning_rate=lr)
+        picked = {m: folders[m] for m in models}
+        columns = {m: {"factor": "finetune_lr", "level": lr} for m in models}
+        frames.append(finetune_grid(picked, suite, plan, store, workers, columns))
+    import pandas as pd
+
+    return pd.concat(frames, ignore_index=True)
+
+
+def noise_results(
+    profile: str,
+    noise_rates: Sequence[float],
+    model: str = "base",
+    store: RunStore | None = None,
+    workers: int | None = None,
+):
+    """Translate-train of ``model`` on suites whose translations carry each noise rate (the
+    same meanings and dev/test sets; only the translate-train files differ), for XNLI and
+    MLQA. Tidy frame with ``factor="noise_rate"`` and ``level``."""
+    import pandas as pd
+
+    folders = study_models(profile, store, workers)
+    frames = []
+    for rate in noise_rates:
+        suite = study_suite(profile, store, noise_rate=rate)
+        for plan in (nli_plan(profile), qa_plan(profile)):
+            plan = dataclasses.replace(plan, settings=("translate-train",), per_language=False)
+            columns = {model: {"factor": "noise_rate", "level": rate}}
+            frames.append(
+                finetune_grid({model: folders[model]}, suite, plan, store, workers, columns)
+            )
+    return pd.concat(frames, ignore_index=True)
+
+
+ABLATION_CHAPTERS = {
+    "mask_prob": ("06_ablation_mask_prob", "levels"),
+    "lambda_": ("07_ablation_lambda", "levels"),
+    "alignment_source": ("08_alignment_sources", "sources"),
+}
+
+
+def all_results(profile: str, store: RunStore | None = None, workers: int | None = None):
+    """Every frame the claims ledger reads, from the runs of chapters 04–08 under
+    ``profile`` (their parameters): ``{"xnli", "mlqa", "mask_prob", "lambda", "alignment",
+    "lr", "noise"}``."""
+    frames = {
+        "xnli": main_results(profile, "xnli", store, workers),
+        "mlqa": main_results(profile, "mlqa", store, workers),
+    }
+    for key, factor in (("mask_prob", "mask_prob"), ("lambda", "lambda_"),
+                        ("alignment", "alignment_source")):  # fmt: skip
+        chapter, name = ABLATION_CHAPTERS[factor]
+        levels = chapter_parameters(chapter, profile)[name]
+        frames[key] = ablation_results(profile, factor, levels, store, workers)
+    params = chapter_parameters("08_alignment_sources", profile)
+    frames["lr"] = lr_results(profile, params["learning_rates"], store=store, workers=workers)
+    frames["noise"] = noise_results(profile, params["noise_rates"], store=store, workers=workers)
+    return frames
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def summary_table(frame, task: str, setting: str, metric: str | None = None, split="test"):
+    """Rows: models; columns: languages and the average over the non-English ones ("avg",
+    per seed, then over seeds), each "mean ± SD over seeds". Returns a DataFrame of strings
+    for display and one of the means."""
+    metric = metric or TASKS[task]
+    rows = frame[
+        (frame.task == task) & (frame.setting == setting) & (frame.metric == metric)
+        & (frame.split == split)
+    ]  # fmt: skip
+    if rows.empty:
+        raise ValueError(f"no {task} {setting} {metric} results on {split}")
+    langs = list(dict.fromkeys(rows.language))
+    per = rows.pivot_table(index=["model", "seed"], columns="language", values="value")[langs]
+    per["avg"] = per[[lang for lang in langs if lang != "en"]].mean(axis=1)
+    grouped = per.groupby(level="model", sort=False)
+    means, sds = grouped.mean(), grouped.std(ddof=1)
+    order = [m for m in MODELS if m in means.index] + [m for m in means.index if m not in MODELS]
+    means, sds = means.loc[order], sds.loc[order]
+    text = means.round(1).astype(str) + " ± " + sds.round(1).astype(str)
+    text.index = [LABELS.get(m, m) for m in text.index]
+    return text, means
+
+
+DEFAULT_PAIRS = (
+    ("weam", "tlm"),
+    ("weam", "word_aligned"),
+    ("weam", "base"),
+    ("weam", "mlm_control"),
+    ("tlm", "base"),
+    ("word_aligned", "base"),
+    ("mlm_control", "base"),
+    ("tlm", "mlm_control"),
+)
+
+
+def paired_table(frame, task: str, setting: str, pairs=DEFAULT_PAIRS, metric=None, split="test"):
+    """Paired differences (a − b) of the non-English average, paired by fine-tuning seed,
+    with 95 % t intervals (:func:`weamlib.stats.compare`)."""
+    import pandas as pd
+
+    from weamlib.stats import compare
+
+    metric = metric or TASKS[task]
+    present = set(frame[(frame.task == task) & (frame.setting == setting)].model)
+    out = []
+    for a, b in pairs:
+        if a not in present or b not in present:
+            continue
+        d = compare(
+            frame, {"model": a}, {"model": b}, task=task, setting=setting, metric=metric,
+            split=split, exclude_languages=("en",),
+        )  # fmt: skip
+        out.append(
+            {
+                "difference": f"{LABELS.get(a, a)} − {LABELS.get(b, b)}",
+                "mean": d.mean,
+                "95 % low": d.low,
+                "95 % high": d.high,
+                "seeds": d.n,
+                "excludes 0": bool(d.low > 0 or d.high < 0),
+            }
+        )
+    return pd.DataFrame(out)
+
+
+def level_table(frame, factor: str, claimed=None, split: str = "test"):
+    """One row per level of an ablation: English and non-English average (mean ± SD over
+    seeds), and the paired difference of the non-English average against the ``claimed``
+    level (95 % t interval)."""
+    import pandas as pd
+
+    from weamlib.stats import compare, seed_scores
+
+    rows = frame[(frame.factor == factor) & (frame.split == split)]
+    common = {"split": split, "metric": rows.metric.iloc[0], "task": rows.task.iloc[0]}
+    out = []
+    for level in list(dict.fromkeys(rows.level)):
+        other = seed_scores(rows, level=level, exclude_languages=("en",), **common)
+        english = seed_scores(rows, level=level, languages=["en"], **common)
+        row = {
+            factor: level,
+            "English": f"{np.mean(list(english.values())):.1f} ± {np.std(list(english.values()), ddof=1):.1f}",
+            "other languages": f"{np.mean(list(other.values())):.1f} ± {np.std(list(other.values()), ddof=1):.1f}",
+            "seeds": len(other),
+        }
+        if claimed is not None and str(level) != str(claimed):
+            d = compare(rows, {"level": level}, {"level": claimed}, exclude_languages=("en",),
+                        **common)  # fmt: skip
+            row[f"− {claimed} (95 % interval)"] = f"{d.mean:+.1f} ({d.low:+.1f} to {d.high:+.1f})"
+        out.append(row)
+    return pd.DataFrame(out).set_index(factor)
+
+
+def best_level(frame, factor: str, split: str = "test") -> dict:
+    """The level with the highest mean (over seeds) non-English average: ``{"level",
+    "mean", "at": {level: mean}}``."""
+    rows = frame[(frame.factor == factor) & (frame.split == split) & (frame.language != "en")]
+    per_seed = rows.groupby(["level", "seed"], sort=False).value.mean()
+    at = per_seed.groupby(level="level", sort=False).mean().to_dict()
+    level = max(at, key=at.get)
+    return {"level": level, "mean": at[level], "at": at}
+
+
+def noise_table(frame, split: str = "test"):
+    """Translate-train score (non-English average, mean ± SD over seeds) per task and noise
+    rate, and each task's paired drop from the lowest to the highest rate."""
+    import pandas as pd
+
+    from weamlib.stats import compare, seed_scores
+
+    out = []
+    for task, metric in TASKS.items():
+        rows = frame[(frame.task == task) & (frame.metric == metric) & (frame.split == split)]
+        if rows.empty:
+            continue
+        levels = sorted(set(rows.level))
+        row = {"task": task, "metric": metric}
+        for level in levels:
+            v = list(seed_scores(rows, level=level, exclude_languages=("en",)).values())
+            row[f"noise {level}"] = f"{np.mean(v):.1f} ± {np.std(v, ddof=1):.1f}"
+        d = compare(rows, {"level": levels[0]}, {"level": levels[-1]}, exclude_languages=("en",))
+        row["drop (95 % interval)"] = f"{d.mean:+.1f} ({d.low:+.1f} to {d.high:+.1f})"
+        out.append(row)
+    return pd.DataFrame(out).set_index("task")
+
+
+def input_lengths(profile: str, store: RunStore | None = None) -> dict:
+    """Mean input length in subword tokens of the study's tokenizer, English train: NLI
+    (premise + hypothesis) and QA (question + context)."""
+    from weamlib.pretrain import study_tokenizer
+    from weamlib.synth import load_nli, load_qa
+
+    suite = study_suite(profile, store)
+    tok = study_tokenizer(suite, profile_settings(profile).vocab_size, store)
+    nli = load_nli(suite, "train", "en")[:2000]
+    qa = load_qa(suite, "train", "en")[:2000]
+    n_nli = [len(tok(e.premise, e.hypothesis)["input_ids"]) for e in nli]
+    n_qa = [len(tok(e.question, e.context)["input_ids"]) for e in qa]
+    return {"xnli": float(np.mean(n_nli)), "mlqa": float(np.mean(n_qa))}
+
+
+def lr_table(frame, a: str = "weam", b: str = "tlm", split: str = "test"):
+    """Per fine-tuning learning rate: each model's non-English average (mean ± SD) and the
+    paired difference ``a − b`` with its 95 % interval."""
+    import pandas as pd
+
+    from weamlib.stats import compare, seed_scores
+
+    out = []
+    for level in sorted(set(frame.level)):
+        rows = frame[(frame.level == level) & (frame.split == split)]
+        row = {"learning rate": level}
+        for m in (b, a):
+            v = list(seed_scores(rows, model=m, exclude_languages=("en",)).values())
+            row[LABELS.get(m, m)] = f"{np.mean(v):.1f} ± {np.std(v, ddof=1):.1f}"
+        d = compare(rows, {"model": a}, {"model": b}, exclude_languages=("en",))
+        row[f"{LABELS.get(a, a)} − {LABELS.get(b, b)}"] = (
+            f"{d.mean:+.1f} ({d.low:+.1f} to {d.high:+.1f})"
+        )
+        out.append(row)
+    return pd.DataFrame(out).set_index("learning rate")
+
+
+def plot_languages(frame, task: str, metric: str | None = None, split: str = "test"):
+    """Bar charts per language (mean over seeds, bars: SD), one panel per setting."""
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    metric = metric or TASKS[task]
+    rows = frame[(frame.task == task) & (frame.metric == metric) & (frame.split == split)].copy()
+    rows["model"] = rows.model.map(lambda m: LABELS.get(m, m))
+    settings = list(dict.fromkeys(rows.setting))
+    fig, axes = plt.subplots(1, len(settings), figsize=(7 * len(settings), 3.8), sharey=True)
+    axes = [axes] if len(settings) == 1 else list(axes)
+    for ax, setting in zip(axes, settings, strict=True):
+        sns.barplot(
+            data=rows[rows.setting == setting], x="language", y="value", hue="model",
+            errorbar="sd", ax=ax,
+        )  # fmt: skip
+        ax.set_title(f"{task.upper()} {setting} ({split})")
+        ax.set_ylabel(metric)
+        ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    return fig
+
+
+def plot_levels(frame, factor: str, reference: float | str | None = None, split: str = "test"):
+    """Curve of the non-English average (and English) over an ablation's levels: mean over
+    seeds with a 95 % t interval of the per-seed values."""
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    rows = frame[(frame.factor == factor) & (frame.split == split)].copy()
+    rows["where"] = rows.language.map(lambda x: "English" if x == "en" else "other languages")
+    per = rows.groupby(["level", "seed", "where"]).value.mean().reset_index()
+    fig, ax = plt.subplots(figsize=(6.5, 3.6))
+    numeric = all(isinstance(v, int | float) for v in per.level)
+    plot = sns.lineplot if numeric else sns.pointplot
+    kwargs = {"marker": "o"} if numeric else {"linestyle": "none"}
+    plot(data=per, x="level", y="value", hue="where", errorbar=("ci", 95), ax=ax, **kwargs)
+    if reference is not None and numeric:
+        ax.axvline(reference, color="grey", linestyle=":", label="paper's value")
+    ax.set_xlabel(factor)
+    ax.set_ylabel(TASKS.get(rows.task.iloc[0], "value") if len(rows) else "value")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig

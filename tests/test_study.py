@@ -1,0 +1,164 @@
+"""The study's experiment plans and tables (weamlib.study), on hand-made frames."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from weamlib import study
+from weamlib.errors import ConfigError
+from weamlib.finetune import NLIFinetuneConfig, QAFinetuneConfig
+
+LANGS = ["en", "vela", "dorn"]
+
+
+def frame(effects, seeds=(0, 1, 2, 3, 4), task="xnli", metric="accuracy", setting="zero-shot"):
+    """Scores = 50 + model effect + a per-seed shift shared by all models (what pairing
+    cancels) + 10 for English."""
+    shift = {0: -3.0, 1: 2.0, 2: 0.5, 3: 4.0, 4: -1.0}
+    rows = []
+    for model, effect in effects.items():
+        for seed in seeds:
+            for lang in LANGS:
+                for split in ("dev", "test"):
+                    value = 50 + effect + shift[seed] + (10 if lang == "en" else 0)
+                    rows.append(dict(model=model, task=task, setting=setting, language=lang,
+                                     split=split, seed=seed, metric=metric, value=value))  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_plan_from_parameters_validates_and_keeps_seeds_apart():
+    plan = study.FinetunePlan.from_parameters(
+        "xnli", {"finetune": {"head": "pair-mean", "epochs": 1}, "seeds": [0, 1, 2]}
+    )
+    assert isinstance(plan.config, NLIFinetuneConfig) and plan.config.head == "pair-mean"
+    assert plan.seeds == (0, 1, 2) and plan.settings == ("zero-shot", "translate-train")
+    qa = study.FinetunePlan.from_parameters(
+        "mlqa", {"finetune": {"max_length": 128, "doc_stride": 32, "max_query_length": 32}}
+    )
+    assert isinstance(qa.config, QAFinetuneConfig) and qa.config.max_length == 128
+    with pytest.raises(ConfigError, match="'seed'"):
+        study.FinetunePlan.from_parameters("xnli", {"finetune": {"seed": 3}})
+    with pytest.raises(ConfigError, match="seeds"):
+        study.FinetunePlan.from_parameters("xnli", {"seeds": [0, 0]})
+    with pytest.raises(ConfigError, match="unknown setting 'few-shot'"):
+        study.FinetunePlan.from_parameters("xnli", {"settings": ["few-shot"]})
+    with pytest.raises(ConfigError, match="head"):
+        study.FinetunePlan.from_parameters("xnli", {"finetune": {"head": "max"}})
+    with pytest.raises(ConfigError, match="unknown task"):
+        study.FinetunePlan.from_parameters("pos", {})
+
+
+def test_profile_plans_read_the_chapters():
+    plan = study.nli_plan("smoke")
+    assert plan.seeds == tuple(study.chapter_parameters("04_xnli", "smoke")["seeds"])
+    assert len(plan.seeds) >= 2
+    default = study.nli_plan("default")
+    assert len(default.seeds) >= 5  # every table cell: at least five fine-tuning seeds
+    assert len(study.qa_plan("default").seeds) >= 5
+
+
+def test_jobs_cover_models_settings_seeds_and_per_language_runs(tmp_path):
+    suite = tmp_path / "suite"
+    (suite).mkdir()
+    (suite / "languages.json").write_text('["en", "vela", "dorn"]')
+    plan = study.FinetunePlan("xnli", NLIFinetuneConfig(), (0, 1))
+    import weamlib.synth as synth
+
+    orig = synth.suite_languages
+    synth.suite_languages = lambda s: LANGS
+    try:
+        jobs = study._jobs({"a": "A", "b": "B"}, suite, plan)
+        per = study._jobs({"a": "A"}, suite, study.FinetunePlan(
+            "xnli", NLIFinetuneConfig(), (0,), ("translate-train",), per_language=True))  # fmt: skip
+    finally:
+        synth.suite_languages = orig
+    assert len(jobs) == 2 * 2 * 2
+    assert {(j.name, j.setting, j.cfg.seed) for j in jobs} == {
+        (m, s, seed) for m in "ab" for s in ("zero-shot", "translate-train") for seed in (0, 1)
+    }
+    assert [(j.languages, j.train_languages) for j in per] == [
+        (("en", "vela"), ("vela",)),
+        (("en", "dorn"), ("dorn",)),
+    ]
+
+
+def test_finetune_grid_computes_only_what_the_store_lacks(monkeypatch, tmp_path):
+    from weamlib.runs import Run
+
+    done = {}
+    results = {"accuracy": {"test": {"en": 60.0, "vela": 40.0}}}
+
+    def cached(self, store):
+        key = (self.name, self.setting, self.cfg.seed)
+        if key not in done:
+            return None
+        return Run(tmp_path, {"task": "xnli", "setting": self.setting, "seed": self.cfg.seed},
+                   results)  # fmt: skip
+
+    calls = []
+
+    def fake_parallel(fn, jobs, workers=None, labels=None):
+        for chunk, _root in jobs:
+            calls.append(len(chunk))
+            for j in chunk:
+                done[(j.name, j.setting, j.cfg.seed)] = True
+        return []
+
+    monkeypatch.setattr(study._Job, "cached", cached)
+    monkeypatch.setattr(study, "run_parallel", fake_parallel)
+    monkeypatch.setattr(study, "_jobs", lambda models, suite, plan, columns=None: [
+        study._Job(m, "xnli", m, "s", NLIFinetuneConfig(seed=s), "zero-shot", None, None)
+        for m in models for s in plan.seeds
+    ])  # fmt: skip
+    plan = study.FinetunePlan("xnli", NLIFinetuneConfig(), (0, 1, 2), ("zero-shot",))
+    done[("a", "zero-shot", 1)] = True
+    out = study.finetune_grid({"a": "A"}, "s", plan, chunk=2)
+    assert calls == [2]  # seeds 0 and 2: the cached seed 1 is not recomputed
+    assert sorted(out.seed.unique()) == [0, 1, 2] and len(out) == 3 * 2
+    out = study.finetune_grid({"a": "A"}, "s", plan)
+    assert calls == [2]  # everything cached now: nothing started
+
+
+def test_summary_table_means_and_sd_over_seeds():
+    f = frame({"base": 0.0, "weam": 3.0})
+    text, means = study.summary_table(f, "xnli", "zero-shot")
+    shift_mean = np.mean([-3.0, 2.0, 0.5, 4.0, -1.0])
+    assert means.loc["weam", "vela"] == pytest.approx(53 + shift_mean)
+    assert means.loc["base", "en"] == pytest.approx(60 + shift_mean)
+    assert means.loc["weam", "avg"] == pytest.approx(53 + shift_mean)  # English left out
+    assert list(text.index) == ["base (“mBERT”)", "WEAM"]
+    sd = np.std([-3.0, 2.0, 0.5, 4.0, -1.0], ddof=1)
+    assert text.loc["WEAM", "vela"] == f"{53 + shift_mean:.1f} ± {sd:.1f}"
+    with pytest.raises(ValueError, match="no mlqa"):
+        study.summary_table(f, "mlqa", "zero-shot")
+
+
+def test_paired_table_cancels_the_shared_seed_shift():
+    f = frame({"base": 0.0, "tlm": 1.0, "weam": 3.0})
+    table = study.paired_table(f, "xnli", "zero-shot").set_index("difference")
+    row = table.loc["WEAM − TLM"]
+    assert row["mean"] == pytest.approx(2.0)
+    assert row["95 % low"] == pytest.approx(2.0) and row["95 % high"] == pytest.approx(2.0)
+    assert row["excludes 0"] and row["seeds"] == 5
+    assert "WEAM − word-aligned" not in table.index  # a model without runs is skipped
+
+
+def test_level_table_and_best_level():
+    parts = []
+    for level, effect in ((0.15, 0.0), (0.3, 2.0), (0.5, -1.0)):
+        parts.append(frame({"weam": effect}).assign(factor="mask_prob", level=level))
+    f = pd.concat(parts, ignore_index=True)
+    best = study.best_level(f, "mask_prob")
+    assert best["level"] == 0.3 and best["at"][0.15] == pytest.approx(best["mean"] - 2.0)
+    table = study.level_table(f, "mask_prob", 0.3)
+    assert table.loc[0.15, "− 0.3 (95 % interval)"] == "-2.0 (-2.0 to -2.0)"
+    assert table.loc[0.3, "seeds"] == 5
+
+
+def test_ablation_refuses_unknown_factors_and_repeated_levels():
+    with pytest.raises(ConfigError, match="unknown ablation factor 'depth'"):
+        study.ablation_results("smoke", "depth", [1, 2])
+    with pytest.raises(ConfigError, match="distinct"):
+        study.ablation_results("smoke", "mask_prob", [0.3, 0.3])
