@@ -1,9 +1,16 @@
-"""Time the book build, cold (empty run store) and warm (every run cached).
+"""Time the book build, cold (empty run store) and warm (every run cached), per chapter and
+per stage.
 
-Builds a copy of book/ in a temporary folder so the repository's book is untouched, and
-prints seconds and peak kernel memory per chapter for both builds.
+Builds a copy of book/ in a temporary folder (the repository's book is untouched), one
+chapter at a time so that each run the store finishes is attributed to the chapter that
+computed it (:mod:`weamlib.buildcost`), then the HTML. Prints, for both builds, seconds and
+peak kernel memory per chapter, and the minutes each stage (pre-training, fine-tuning, …)
+cost inside each chapter.
 
-    python benchmarks/bench_book.py --profile smoke [--json out.json]
+    python benchmarks/bench_book.py --profile smoke [--json out.json] [--store DIR]
+
+``--store DIR`` uses (and keeps) that run store instead of a fresh temporary one: the
+"cold" build is then only as cold as the store.
 """
 
 from __future__ import annotations
@@ -16,34 +23,62 @@ import time
 from pathlib import Path
 
 from weamlib import pipeline
+from weamlib.buildcost import finished_runs
 
 
-def timed_build(profile: str, book: Path) -> dict:
+def timed_build(profile: str, book: Path, store: Path) -> dict:
+    """Build chapter by chapter; per chapter: seconds, peak MB and stage minutes."""
     start = time.perf_counter()
-    report = pipeline.build_book(profile, book_dir=book, log=lambda *a, **k: None)
-    return {"total_seconds": round(time.perf_counter() - start, 1), "chapters": report["chapters"]}
+    chapters = {}
+    for source in pipeline.chapters():
+        began = time.time()
+        report = pipeline.build_book(
+            profile, book_dir=book, names=[source.stem], html=False, log=lambda *a, **k: None
+        )
+        entry = dict(report["chapters"][source.stem])
+        runs = finished_runs(store, since=began, until=time.time() + 1)
+        entry["stages"] = {
+            stage: {"runs": int(len(g)), "minutes": round(float(g.seconds.sum()) / 60, 2)}
+            for stage, g in runs.groupby("stage")
+        }
+        chapters[source.stem] = entry
+        print(f"  {source.stem}: {entry['seconds']:.0f} s", flush=True)
+    html_start = time.perf_counter()
+    pipeline.build_html(book)
+    return {
+        "total_seconds": round(time.perf_counter() - start, 1),
+        "html_seconds": round(time.perf_counter() - html_start, 1),
+        "chapters": chapters,
+    }
+
+
+def show(name: str, build: dict) -> None:
+    print(f"\n{name} build: {build['total_seconds']} s (HTML {build['html_seconds']} s)")
+    print(f"{'chapter':28s} {'s':>7s} {'peak MB':>8s}  stages (runs, process minutes)")
+    for chapter, entry in build["chapters"].items():
+        stages = ", ".join(
+            f"{s} {v['runs']} ({v['minutes']:.1f} min)" for s, v in entry["stages"].items()
+        )
+        print(
+            f"{chapter:28s} {entry['seconds']:7.1f} {entry['peak_rss_mb']:8.0f}  {stages or '-'}"
+        )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", default="smoke")
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--store", type=Path, default=None)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="weam-bench-book-") as tmp:
-        os.environ["WEAM_CACHE"] = str(Path(tmp) / "runs")
+        store = args.store.resolve() if args.store else Path(tmp) / "runs"
+        os.environ["WEAM_CACHE"] = str(store)
         book = Path(tmp) / "book"
         pipeline.copy_book_sources(book)
-        cold = timed_build(args.profile, book)
-        warm = timed_build(args.profile, book)
-    print(
-        f"book build, profile {args.profile}: cold {cold['total_seconds']} s, warm {warm['total_seconds']} s"
-    )
-    print(f"{'chapter':32s} {'cold s':>8s} {'warm s':>8s} {'peak MB':>8s}")
-    for name, entry in cold["chapters"].items():
-        print(
-            f"{name:32s} {entry['seconds']:8.1f} {warm['chapters'][name]['seconds']:8.1f}"
-            f" {entry['peak_rss_mb']:8.0f}"
-        )
+        cold = timed_build(args.profile, book, store)
+        warm = timed_build(args.profile, book, store)
+    show("cold", cold)
+    show("warm", warm)
     if args.json:
         args.json.write_text(
             json.dumps({"profile": args.profile, "cold": cold, "warm": warm}, indent=2)

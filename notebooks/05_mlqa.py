@@ -48,7 +48,6 @@ translate_train_per_language = False
 workers = 0
 
 # %%
-import matplotlib.pyplot as plt
 import seaborn as sns
 from IPython.display import Markdown, display
 

@@ -44,7 +44,6 @@ learning_rates = [0.0001, 0.0003, 0.001]
 workers = 0
 
 # %%
-import pandas as pd
 import seaborn as sns
 from IPython.display import Markdown, display
 
@@ -71,7 +70,7 @@ fig = study.plot_levels(alignment, "alignment_source")
 # %%
 at = study.best_level(alignment, "alignment_source")["at"]
 Markdown(
-    f"Non-English accuracy by link source: "
+    "Non-English accuracy by link source: "
     + ", ".join(f"{k} {v:.1f} %" for k, v in at.items())
     + ". The differences against eflomal (table) say whether the source matters beyond "
     "the fine-tuning noise; gold links are the ceiling, shuffled and none the floor."

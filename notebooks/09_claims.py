@@ -40,27 +40,26 @@ workers = 0
 # %%
 import matplotlib.pyplot as plt
 import pandas as pd
-from IPython.display import Markdown, display
+from IPython.display import HTML, Markdown, display
 from myst_nb import glue
 
 from weamlib import claims, study
 
 frames = study.all_results(profile, workers=workers or None)
 ledger = claims.ledger(frames, margin=margin, close_margin=close_margin)
-ledger["evidence"] = ledger["evidence"].map(
-    lambda chapters: ", ".join(f"[{c}]({c}.html)" for c in chapters.split(", "))
-    if isinstance(chapters, str) else chapters
-)
-display(Markdown(ledger.to_markdown(index=False)))
+shown = ledger.assign(evidence=ledger["evidence"].map(
+    lambda chapters: ", ".join(f'<a href="{c}.html">{c}</a>' for c in chapters.split(", "))
+))
+display(HTML(shown.to_html(index=False, escape=False)))
 
 # %%
 counts = ledger.verdict.value_counts()
-summary = pd.DataFrame({"claim": ledger.id + ": " + ledger.claim, "verdict": ledger.verdict})
+summary = pd.DataFrame({"claim": ledger.id + ": " + ledger.claim,
+                        f"verdict ({profile} profile)": ledger.verdict})
 glue("ledger_summary", summary.set_index("claim"), display=False)
 glue("n_supported", int(counts.get(claims.SUPPORTED, 0)), display=False)
 glue("n_not_supported", int(counts.get(claims.NOT_SUPPORTED, 0)), display=False)
 glue("n_inconclusive", int(counts.get(claims.INCONCLUSIVE, 0)), display=False)
-glue("ledger_profile", profile, display=False)
 Markdown(
     f"Of {len(ledger)} claims, {counts.get(claims.SUPPORTED, 0)} are supported, "
     f"{counts.get(claims.NOT_SUPPORTED, 0)} not supported and "

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
-from IPython.display import Markdown
+from IPython.display import Markdown, display
 
 report = json.loads(Path(report_path).read_text(encoding="utf-8"))
 rows = [
@@ -55,6 +55,27 @@ ax.barh(table.index[::-1], table["seconds"][::-1], color="#4c72b0")
 ax.set_xlabel("wall-clock seconds")
 ax.set_title(f"Chapter execution time ({profile} profile)")
 fig.tight_layout()
+
+# %% [markdown]
+# ## Where the time went
+#
+# The runs this build computed (those found cached cost nothing), per stage, with the
+# time each run recorded. Runs execute side by side in worker processes, so the stage
+# minutes are process minutes and can add up to more than the chapters' wall-clock time.
+# `benchmarks/bench_book.py` measures the same per chapter, for a cold and a warm build.
+
+# %%
+import time
+
+from weamlib.buildcost import finished_runs, stage_table
+from weamlib.paths import cache_dir
+
+build_started = time.time() - table["seconds"].sum() - 60  # this page starts last
+stages = stage_table(finished_runs(cache_dir(), since=build_started))
+if stages.empty:
+    display(Markdown("Every run was found in the run store: this was a warm build."))
+else:
+    display(stages.round(1))
 
 # %% [markdown]
 # ## Summary

@@ -215,6 +215,102 @@ def test_available_real_datasets(shared_data):
     assert not present["multinli"] and not present["squad_v1.1"]
 
 
+# --------------------------------------------------------------------------- paper-profile entries
+
+PAPER_ENTRIES = (
+    "multinli",
+    "xnli_official",
+    "xnli_mt",
+    "squad_v1.1",
+    "squad_translate_train",
+    "mlqa",
+    "opus100",
+    "opus100_xnli",
+    "paracrawl_en_sw",
+)
+BITEXT_ENTRIES = ("opus100", "opus100_xnli", "paracrawl_en_sw")
+
+
+def _basename(path: str) -> str:
+    return path.rsplit("/", 1)[-1]
+
+
+def _raw_manifest() -> dict:
+    import yaml
+
+    return yaml.safe_load(data.manifest_path().read_text(encoding="utf-8"))["datasets"]
+
+
+def test_every_entry_says_who_uses_it_and_its_licence():
+    raw = _raw_manifest()
+    assert set(raw) == set(data.load_manifest())
+    for name, entry in raw.items():
+        assert str(entry.get("used_by", "")).strip(), f"{name} has no used_by"
+        assert str(entry.get("licence", "")).strip(), f"{name} has no licence"
+
+
+@pytest.mark.parametrize("name", PAPER_ENTRIES)
+def test_paper_entries_download_over_https(name):
+    dataset = data.load_manifest()[name]
+    urls = [f.url for f in dataset.files] + [a.url for a in dataset.archives]
+    assert urls and all(u and u.startswith("https://") for u in urls), urls
+    assert dataset.official_urls and dataset.title and dataset.licence
+    # a checksum taken from elsewhere says where it comes from
+    raw = _raw_manifest()[name]
+    for part in (raw.get("files") or []) + (raw.get("archives") or []):
+        if part.get("sha256"):
+            assert "huggingface/datasets" in part.get("sha256_source", ""), part["url"]
+
+
+def test_paper_entries_are_not_in_the_shared_data_dir(shared_data):
+    present = data.available_real_datasets(shared_data)
+    assert not any(present[name] for name in PAPER_ENTRIES)
+
+
+def test_xnli_mt_provides_a_training_set_per_xnli_language():
+    (archive,) = data.load_manifest()["xnli_mt"].archives
+    assert archive.sha256 and archive.format == "zip"
+    assert set(archive.provides) == {
+        f"XNLI-MT-1.0/multinli/multinli.train.{lang}.tsv" for lang in data.XNLI_LANGS
+    }
+
+
+def test_squad_translate_train_covers_mlqa_languages_and_is_unverified():
+    dataset = data.load_manifest()["squad_translate_train"]
+    langs = {re.search(r"\.en-(\w+)\.json$", f.path).group(1) for f in dataset.files}
+    assert langs == set(data.MLQA_LANGS) - {"en"}
+    for f in dataset.files:  # no checksum was known offline: null, never a guess
+        assert f.sha256 is None and f.url.endswith(_basename(f.path))
+    assert not dataset.verified
+
+
+def test_squad_translate_train_fetch_refuses_without_allow_unverified(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    dest = tmp_path / "dl"
+    with pytest.raises(WeamError, match="squad.translate.train.en-de.json.*allow-unverified"):
+        data.fetch("squad_translate_train", dest=dest, data_dir=empty, progress=False)
+    assert not dest.exists()  # refused before downloading anything
+
+
+def test_bitext_covers_english_and_every_xnli_language():
+    manifest = data.load_manifest()
+    covered = {}
+    for name in BITEXT_ENTRIES:
+        dataset = manifest[name]
+        assert dataset.verified, name
+        for archive in dataset.archives:
+            for path in archive.provides:
+                assert path.startswith("parallel/"), path
+                pair_langs = re.search(r"\.(\w\w)-(\w\w)[.-]", _basename(path)).groups()
+                assert "en" in pair_langs, path
+                covered.setdefault(next(x for x in pair_langs if x != "en"), set()).add(path)
+    assert set(covered) == set(data.XNLI_LANGS) - {"en"}
+    for lang, paths in covered.items():  # both sides of every training set
+        train = {p for p in paths if "-train." in p or p.startswith("parallel/paracrawl")}
+        assert {p.rsplit(".", 1)[-1] for p in train} == {"en", lang}, lang
+
+
 # --------------------------------------------------------------------------- loader errors
 
 
