@@ -65,16 +65,14 @@ Markdown(
 # ## Zero-shot
 
 # %%
-zs_text, zs_means = study.summary_table(frame, "xnli", "zero-shot")
-zs_text
+study.summary_table(frame, "xnli", "zero-shot")[0]
 
 # %% [markdown]
 # ## Translate-train
 
 # %%
 if "translate-train" in plan.settings:
-    tt_text, tt_means = study.summary_table(frame, "xnli", "translate-train")
-    display(tt_text)
+    display(study.summary_table(frame, "xnli", "translate-train")[0])
 
 # %%
 fig = study.plot_languages(frame, "xnli")
@@ -93,24 +91,7 @@ for s, table in diffs.items():
     display(table.round(2))
 
 # %%
-zs = diffs["zero-shot"].set_index("difference")
-best = zs_means["avg"].idxmax()
-en_dev = frame[(frame.split == "dev") & (frame.language == "en") & (frame.setting == "zero-shot")]
-lines = [
-    f"English dev accuracy (the selection set) averages {en_dev.value.mean():.1f} % over "
-    f"models and seeds (chance 33.3 %).",
-    f"In zero-shot, the highest non-English average is {study.LABELS[best]}'s "
-    f"({zs_means.loc[best, 'avg']:.1f} %), against {zs_means.loc['base', 'avg']:.1f} % for "
-    f"the base model.",
-]
-for name in ("WEAM − TLM", "WEAM − word-aligned", "TLM − base (“mBERT”)",
-             "MLM control − base (“mBERT”)"):
-    if name in zs.index:
-        r = zs.loc[name]
-        verdict = "excludes 0" if r["excludes 0"] else "includes 0"
-        lines.append(f"{name}: {r['mean']:+.1f} points (95 % interval {r['95 % low']:+.1f} to "
-                     f"{r['95 % high']:+.1f}; {verdict}).")
-Markdown(" ".join(lines))
+Markdown(" ".join(study.headline(frame, "xnli", s) for s in plan.settings))
 
 # %% [markdown]
 # ## Summary

@@ -73,8 +73,7 @@ Markdown(
 # F1, then exact match.
 
 # %%
-zs_text, zs_means = study.summary_table(frame, "mlqa", "zero-shot")
-display(zs_text)
+display(study.summary_table(frame, "mlqa", "zero-shot")[0])
 study.summary_table(frame, "mlqa", "zero-shot", metric="exact_match")[0]
 
 # %% [markdown]
@@ -82,8 +81,7 @@ study.summary_table(frame, "mlqa", "zero-shot", metric="exact_match")[0]
 
 # %%
 if "translate-train" in plan.settings:
-    tt_text, tt_means = study.summary_table(frame, "mlqa", "translate-train")
-    display(tt_text)
+    display(study.summary_table(frame, "mlqa", "translate-train")[0])
     display(study.summary_table(frame, "mlqa", "translate-train", metric="exact_match")[0])
 
 # %%
@@ -103,24 +101,7 @@ for s, table in diffs.items():
     display(table.round(2))
 
 # %%
-zs = diffs["zero-shot"].set_index("difference")
-best = zs_means["avg"].idxmax()
-en_dev = frame[(frame.split == "dev") & (frame.language == "en") & (frame.setting == "zero-shot")]
-lines = [
-    f"English dev F1 (the selection set) averages "
-    f"{en_dev[en_dev.metric == 'f1'].value.mean():.1f} over models and seeds.",
-    f"In zero-shot, the highest non-English average is {study.LABELS[best]}'s "
-    f"(F1 {zs_means.loc[best, 'avg']:.1f}), against {zs_means.loc['base', 'avg']:.1f} for "
-    f"the base model.",
-]
-for name in ("WEAM − TLM", "WEAM − word-aligned", "TLM − base (“mBERT”)",
-             "MLM control − base (“mBERT”)"):
-    if name in zs.index:
-        r = zs.loc[name]
-        verdict = "excludes 0" if r["excludes 0"] else "includes 0"
-        lines.append(f"{name}: {r['mean']:+.1f} points (95 % interval {r['95 % low']:+.1f} to "
-                     f"{r['95 % high']:+.1f}; {verdict}).")
-Markdown(" ".join(lines))
+Markdown(" ".join(study.headline(frame, "mlqa", s) for s in plan.settings))
 
 # %% [markdown]
 # ## Summary

@@ -162,3 +162,11 @@ def test_ablation_refuses_unknown_factors_and_repeated_levels():
         study.ablation_results("smoke", "depth", [1, 2])
     with pytest.raises(ConfigError, match="distinct"):
         study.ablation_results("smoke", "mask_prob", [0.3, 0.3])
+
+
+def test_headline_reports_the_numbers_of_the_frame():
+    f = pd.concat([frame({"base": 0.0, "tlm": 1.0, "weam": 3.0})], ignore_index=True)
+    text = study.headline(f, "xnli")
+    assert "highest non-English average is WEAM's" in text
+    assert "WEAM − TLM: +2.0 points (95 % interval +2.0 to +2.0; excludes 0)" in text
+    assert "word-aligned" not in text  # no runs, no sentence

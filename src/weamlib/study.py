@@ -517,6 +517,41 @@ def paired_table(frame, task: str, setting: str, pairs=DEFAULT_PAIRS, metric=Non
     return pd.DataFrame(out)
 
 
+HEADLINE_PAIRS = ("WEAM − TLM", "WEAM − word-aligned", "TLM − base (“mBERT”)",
+                  "MLM control − base (“mBERT”)")  # fmt: skip
+
+
+def headline(frame, task: str, setting: str = "zero-shot") -> str:
+    """A chapter's summary sentence, computed from its frame: English dev (the selection
+    set), the best non-English average, and the main paired differences with intervals."""
+    metric = TASKS[task]
+    unit = " %" if metric == "accuracy" else ""
+    _, means = summary_table(frame, task, setting)
+    diffs = paired_table(frame, task, setting).set_index("difference")
+    dev = frame[(frame.split == "dev") & (frame.language == "en") & (frame.setting == setting)
+                & (frame.metric == metric)]  # fmt: skip
+    best = means["avg"].idxmax()
+    lines = [
+        f"English dev {metric} (the selection set) averages {dev.value.mean():.1f}{unit} over "
+        f"models and seeds.",
+        f"In {setting}, the highest non-English average is {LABELS.get(best, best)}'s "
+        f"({means.loc[best, 'avg']:.1f}{unit})"
+        + (
+            f", against {means.loc['base', 'avg']:.1f}{unit} for the base model."
+            if "base" in means.index
+            else "."
+        ),  # fmt: skip
+    ]
+    for name in HEADLINE_PAIRS:
+        if name in diffs.index:
+            r = diffs.loc[name]
+            lines.append(
+                f"{name}: {r['mean']:+.1f} points (95 % interval {r['95 % low']:+.1f} to "
+                f"{r['95 % high']:+.1f}; {'excludes' if r['excludes 0'] else 'includes'} 0)."
+            )
+    return " ".join(lines)
+
+
 def level_table(frame, factor: str, claimed=None, split: str = "test"):
     """One row per level of an ablation: English and non-English average (mean ± SD over
     seeds), and the paired difference of the non-English average against the ``claimed``
