@@ -1,0 +1,1 @@
+../../src/weamlib/finetune.py
