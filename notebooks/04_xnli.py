@@ -94,6 +94,22 @@ for s, table in diffs.items():
 Markdown(" ".join(study.headline(frame, "xnli", s) for s in plan.settings))
 
 # %% [markdown]
+# ## Beside the paper
+#
+# The published mBERT zero-shot baseline (Wu & Dredze (2019): XNLI accuracy on the 15 real languages; `data/published_baselines.yml`
+# gives the table it comes from). The study's own rows on those languages come from the
+# `paper` profile (real data, mBERT); a build of another profile marks them as not run.
+
+# %%
+from weamlib import published  # noqa: E402
+
+published.beside(
+    "xnli",
+    study.summary_table(frame, "xnli", "zero-shot")[1] if profile == "paper" else None,
+    profile,
+)
+
+# %% [markdown]
 # ## Summary
 #
 # * The tables above are the study's XNLI results; the claims ledger (last chapter)

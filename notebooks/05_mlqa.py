@@ -104,6 +104,22 @@ for s, table in diffs.items():
 Markdown(" ".join(study.headline(frame, "mlqa", s) for s in plan.settings))
 
 # %% [markdown]
+# ## Beside the paper
+#
+# The published mBERT zero-shot baseline (Lewis et al. (2020): MLQA test F1 on the 7 real languages; `data/published_baselines.yml`
+# gives the table it comes from). The study's own rows on those languages come from the
+# `paper` profile (real data, mBERT); a build of another profile marks them as not run.
+
+# %%
+from weamlib import published  # noqa: E402
+
+published.beside(
+    "mlqa",
+    study.summary_table(frame, "mlqa", "zero-shot")[1] if profile == "paper" else None,
+    profile,
+)
+
+# %% [markdown]
 # ## Summary
 #
 # * The tables above are the study's MLQA results; the claims ledger (last chapter)

@@ -170,3 +170,21 @@ def test_headline_reports_the_numbers_of_the_frame():
     assert "highest non-English average is WEAM's" in text
     assert "WEAM − TLM: +2.0 points (95 % interval +2.0 to +2.0; excludes 0)" in text
     assert "word-aligned" not in text  # no runs, no sentence
+
+
+def test_published_baselines_are_shown_and_unrun_rows_marked():
+    from weamlib import published
+
+    xnli = published.load("xnli")
+    assert xnli["scores"]["en"] == 82.1 and len(xnli["scores"]) == 15
+    assert published.load("mlqa")["exact_match"]["zh"] == 37.3
+    table = published.beside("mlqa", None, "default")
+    assert list(table.columns) == ["en", "es", "de", "ar", "hi", "vi", "zh"]
+    assert table.iloc[0]["en"] == "77.7"
+    assert "not run" in table.iloc[1]["en"] and "default" in table.iloc[1]["en"]
+    ours = pd.DataFrame({"en": [80.0], "es": [60.0]}, index=["WEAM"])
+    table = published.beside("mlqa", ours, "paper")
+    assert table.loc["WEAM (this build)", "es"] == "60.0"
+    assert table.loc["WEAM (this build)", "de"] == "not run"
+    with pytest.raises(ValueError, match="unknown task"):
+        published.load("pos")
