@@ -572,7 +572,9 @@ def level_table(frame, factor: str, claimed=None, split: str = "test"):
             "other languages": f"{np.mean(list(other.values())):.1f} ± {np.std(list(other.values()), ddof=1):.1f}",
             "seeds": len(other),
         }
-        if claimed is not None and str(level) != str(claimed):
+        if claimed is not None and str(level) == str(claimed):
+            row[f"− {claimed} (95 % interval)"] = "reference"
+        elif claimed is not None:
             d = compare(rows, {"level": level}, {"level": claimed}, exclude_languages=("en",),
                         **common)  # fmt: skip
             row[f"− {claimed} (95 % interval)"] = f"{d.mean:+.1f} ({d.low:+.1f} to {d.high:+.1f})"
