@@ -57,6 +57,22 @@ ax.set_title(f"Chapter execution time ({profile} profile)")
 fig.tight_layout()
 
 # %% [markdown]
+# ## Versions
+#
+# The commit of the sources this build ran (with `+ local changes` when the working tree
+# differed from it) and the versions of the packages that compute and render the book.
+
+# %%
+from weamlib.environment import git_commit, package_versions
+
+pd.Series(
+    {"git commit": git_commit(), "python": report["python"],
+     **package_versions(("weamlib", "torch", "transformers", "accelerate", "papermill",
+                         "jupyter-book", "myst-nb", "pandas", "seaborn"))},
+    name="version",
+).to_frame()
+
+# %% [markdown]
 # ## Where the time went
 #
 # The runs this build computed (those found cached cost nothing), per stage, with the

@@ -37,3 +37,13 @@ def test_runs_in_the_window_are_attributed_to_their_stage(tmp_path):
     assert table.loc["word alignment", "minutes"] == 0  # unrecorded seconds count as 0
     assert finished_runs(tmp_path, since=1015, until=1025).run.tolist() == ["c"]
     assert stage_table(finished_runs(tmp_path, since=5000)).empty
+
+
+def test_git_commit_names_the_checkout_and_says_when_there_is_none(tmp_path, monkeypatch):
+    import weamlib.paths
+    from weamlib.environment import git_commit
+
+    here = git_commit()
+    assert here and here != "not a git checkout"
+    monkeypatch.setattr(weamlib.paths, "repo_root", lambda: tmp_path)
+    assert git_commit() == "not a git checkout"

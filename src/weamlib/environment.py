@@ -62,3 +62,21 @@ def machine_info() -> dict[str, object]:
         "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
         "hf_hub_offline": os.environ.get("HF_HUB_OFFLINE", "unset"),
     }
+
+
+def git_commit() -> str:
+    """The checkout's short commit, with " + local changes" when tracked files differ from
+    it ("not a git checkout" outside one)."""
+    import subprocess
+
+    from weamlib.paths import repo_root
+
+    def git(*args):
+        out = subprocess.run(["git", *args], cwd=repo_root(), capture_output=True, text=True)
+        return out.stdout.strip() if out.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short", "HEAD")
+    if not commit:
+        return "not a git checkout"
+    dirty = git("status", "--porcelain", "--untracked-files=no")
+    return commit + (" + local changes" if dirty else "")
