@@ -159,14 +159,16 @@ def pretrain_variants(
     ensure_pretrained(suite, settings.base, settings.size, settings.vocab_size, None, store)
     from weamlib.synth import suite_languages
 
-    for source in sorted({c.alignment_source for c in cfgs.values() if c.uses_alignment}):
-        for lang in suite_languages(suite)[1:]:
-            pair_links(suite, lang, source, 0, store)
     todo = {
         name: cfg
         for name, cfg in cfgs.items()
         if cfg.objective != "base" and not _pretrained(suite, cfg, settings, store)
     }
+    # Links the runs to train need are made here first, so workers only read them (and a
+    # build whose runs are all cached does not even read them).
+    for source in sorted({c.alignment_source for c in todo.values() if c.uses_alignment}):
+        for lang in suite_languages(suite)[1:]:
+            pair_links(suite, lang, source, 0, store)
     run_parallel(
         _pretrain_job,
         [
