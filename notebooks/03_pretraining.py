@@ -87,14 +87,13 @@ from weamlib import calibration as calib
 from weamlib.benchmarks import ensure_benchmark
 from weamlib.model import exchange_predictions
 from weamlib.pretrain import (
-    ensure_all_pretrained,
     loss_frame,
     settings_from_parameters,
     study_tokenizer,
     suite_profile,
 )
 from weamlib.probe import ensure_probe, plot_layers
-from weamlib.study import nli_plan
+from weamlib.study import MODELS, nli_plan, pretrain_variants
 from weamlib.synth import ensure_suite, load_nli, load_parallel, suite_languages
 
 sns.set_theme(style="whitegrid", context="notebook")
@@ -208,7 +207,7 @@ if not profile_matches and used is not None:
 # retrains exactly the models it affects.
 
 # %%
-runs = ensure_all_pretrained(suite, settings, store=None, workers=n_workers, seed=None)
+runs = pretrain_variants(suite, settings, {m: (m, {}) for m in MODELS}, workers=n_workers)
 models = list(runs)
 pd.DataFrame(
     [
