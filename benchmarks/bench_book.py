@@ -59,9 +59,7 @@ def show(name: str, build: dict) -> None:
         stages = ", ".join(
             f"{s} {v['runs']} ({v['minutes']:.1f} min)" for s, v in entry["stages"].items()
         )
-        print(
-            f"{chapter:28s} {entry['seconds']:7.1f} {entry['peak_rss_mb']:8.0f}  {stages or '-'}"
-        )
+        print(f"{chapter:28s} {entry['seconds']:7.1f} {entry['peak_rss_mb']:8.0f}  {stages or '-'}")
 
 
 def main() -> int:
