@@ -300,7 +300,8 @@ def finetune_grid(
 
     store = store or RunStore()
     jobs = _jobs(models, suite, plan, columns)
-    todo = [job for job in jobs if job.cached(store) is None]
+    found = [job.cached(store) for job in jobs]  # one digest and lookup per job
+    todo = [job for job, run in zip(jobs, found, strict=True) if run is None]
     chunks = [todo[i : i + chunk] for i in range(0, len(todo), chunk)]
     run_parallel(
         _finetune_chunk,
@@ -312,9 +313,9 @@ def finetune_grid(
         ],
     )
     frames = []
-    for job in jobs:
-        run = job.cached(store)
-        if run is None:  # computed by a worker; a missing run is a bug, not a cache miss
+    for job, run in zip(jobs, found, strict=True):
+        run = run or job.cached(store)  # computed by a worker just now
+        if run is None:  # a missing run is a bug, not a cache miss
             raise RuntimeError(f"fine-tuning run of {job.name} ({job.setting}) is missing")
         frame = ft.results_frame({job.name: run}, **dict(job.columns))
         if job.train_languages:
