@@ -1,7 +1,7 @@
 # The WEAM study's task runner. Two commands matter:
 #   make book   build the whole book on the default profile (creates .venv itself)
 #   make test   run the tests (creates .venv itself)
-# Choose a profile with PROFILE=smoke|default|paper.
+# Choose a profile with PROFILE=smoke|default|paper-smoke|paper.
 # `make publish` builds the book and writes it as a static site to public/ (README,
 # "Publishing the book"); .github/workflows/book.yml runs it on every push to main.
 

@@ -43,11 +43,15 @@ import seaborn as sns
 from IPython.display import Markdown, display
 
 from weamlib.paths import data_dir
+from weamlib.pretrain import suite_profile
+from weamlib.realsuite import real_profile, suite_table
+from weamlib.study import study_suite
 from weamlib.synth import Entity, Event, Place, ensure_suite, load_language, load_nli, report
 from weamlib.synth.baselines import hypothesis_only_accuracy, premise_only_accuracy
 from weamlib.synth.suite import load_manifest, suite_languages
+from weamlib.wordsplit import scheme
 
-suite = ensure_suite(profile, seed=seed)
+suite = ensure_suite(suite_profile(profile), seed=seed)
 languages = suite_languages(suite)
 langs = {code: load_language(code) for code in languages}
 manifest = load_manifest(suite)
@@ -198,6 +202,34 @@ if real_lengths is not None and len(real_lengths):
                 showfliers=False)
     ax.set_title("Length of real dev items (characters: premise + hypothesis; context)")
     plt.show()
+
+# %% [markdown]
+# ## The study data of the real-data profiles
+#
+# Under `paper` and `paper-smoke` the models are pre-trained, fine-tuned and scored on
+# real data, written as a suite of the same layout as the synthetic one
+# (`weamlib.realsuite`), so the same code reads both. `paper` reads the paper's datasets
+# (`weamlib fetch`); `paper-smoke` reads what the local data directory holds, with
+# stand-ins where the paper's files are absent (named in the table). Before alignment
+# each sentence of the parallel corpora is split into words as suits its language
+# (`weamlib.wordsplit`).
+
+# %%
+if real_profile(profile):
+    study_data = study_suite(profile)
+    display(suite_table(study_data).astype("Int64").astype(str).replace("<NA>", ""))
+    schemes = {lang: scheme(lang) for lang in suite_languages(study_data)}
+    display(Markdown(
+        "Word splitting before alignment: "
+        + ", ".join(f"{lang}: {how}" for lang, how in schemes.items())
+        + " (`moses`: whitespace, then punctuation split off words; `characters`: one "
+        "word per ideograph or Thai character, as no segmenter is available offline)."
+    ))
+else:
+    display(Markdown(
+        f"The `{profile}` profile studies the synthetic suite above; the real-data "
+        "profiles (`paper`, `paper-smoke`) show their study data here."
+    ))
 
 # %% [markdown]
 # ## Summary

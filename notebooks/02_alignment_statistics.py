@@ -77,10 +77,11 @@ from weamlib.align.experiments import (
 )
 from weamlib.align.plots import plot_alignment_matrices, plot_distortions
 from weamlib.paths import data_dir
+from weamlib.pretrain import suite_profile
 from weamlib.synth import ensure_suite
 
 sns.set_theme(style="whitegrid", context="notebook")
-suite = ensure_suite(profile, seed)
+suite = ensure_suite(suite_profile(profile), seed)
 lang_pairs = suite_pairs(suite)
 data = {lp: load_suite_pair(suite, lp) for lp in lang_pairs}
 report.suite_overview(data).round(1)

@@ -75,6 +75,7 @@ probe_sentences = 500
 probe_words = 2000
 example_language = "vela"
 workers = 0
+processes = 1
 benchmark_steps = 20
 
 # %%
@@ -82,35 +83,46 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 from IPython.display import Markdown, display
+from transformers import AutoTokenizer
 
 from weamlib import calibration as calib
 from weamlib.benchmarks import ensure_benchmark
 from weamlib.model import exchange_predictions
 from weamlib.pretrain import (
+    import_base,
     loss_frame,
+    pair_links,
+    parallel_pairs,
     settings_from_parameters,
     study_tokenizer,
-    suite_profile,
 )
 from weamlib.probe import ensure_probe, plot_layers
-from weamlib.study import MODELS, nli_plan, pretrain_variants
-from weamlib.synth import ensure_suite, load_nli, load_parallel, suite_languages
+from weamlib.study import MODELS, nli_plan, pretrain_variants, study_suite
+from weamlib.synth import load_nli, suite_languages
 
 sns.set_theme(style="whitegrid", context="notebook")
-suite = ensure_suite(suite_profile(profile), 0)
+suite = study_suite(profile)
 languages = suite_languages(suite)
 settings = settings_from_parameters(
     {"vocab_size": vocab_size, "model": model, "base": base, "continued": continued,
      "objectives": objectives}
 )
-tokenizer = study_tokenizer(suite, vocab_size)
 n_workers = workers or None
+if settings.base.init_model:
+    tokenizer = AutoTokenizer.from_pretrained(str(import_base(settings.base).file("model")))
+    about_base = (f"The base model is `{settings.base.init_model}`, imported as it is, with "
+                  f"its vocabulary of {len(tokenizer)} entries. ")
+else:
+    tokenizer = study_tokenizer(suite, vocab_size)
+    about_base = (
+        f"One WordPiece vocabulary of {len(tokenizer)} entries serves every model and "
+        f"chapter. The models have {settings.size.layers} layers of width "
+        f"{settings.size.hidden} ({settings.size.heads} heads). The base model trains for "
+        f"{settings.base.steps} steps of {settings.base.batch_size} sentences. ")
 Markdown(
-    f"One WordPiece vocabulary of {len(tokenizer)} entries serves every model and chapter. "
-    f"The models have {settings.size.layers} layers of width {settings.size.hidden} "
-    f"({settings.size.heads} heads). The base model trains for {settings.base.steps} steps "
-    f"of {settings.base.batch_size} sentences; each continued objective for "
-    f"{settings.config('weam').steps} steps of {settings.config('weam').batch_size} pairs."
+    about_base
+    + f"Each continued objective trains for {settings.config('weam').steps} steps of "
+    f"{settings.config('weam').batch_size} pairs over {len(languages) - 1} en–X corpora."
 )
 
 # %% [markdown]
@@ -130,71 +142,80 @@ Markdown(
 # machine one epoch takes well under a minute.
 
 # %%
-bases, cal_scores = calib.evaluate_candidates(
-    suite, calibration, vocab_size, calibration_finetune, calibration_seeds, workers=n_workers
-)
-bases.drop(columns="path").round(2)
-
-# %%
-cal_table = calib.summary(cal_scores)
-cal_table.round(1)
-
-# %%
-decision = calib.choose(cal_table)
-chosen = next(c for c in calibration if c["name"] == decision["candidate"])
-chosen_head = dict(chosen.get("finetune") or {}).get("head", "cls")
-profile_matches = (chosen["model"] == model and chosen["base"] == base
-                   and chosen_head == nli_plan(profile).config.head)
-n_test = len(load_nli(suite, "test", "en"))
-transfers = calib.above_chance(cal_scores, decision["candidate"], n_test)
-lo, hi = decision["target"]
-row = cal_table.set_index("candidate").loc[decision["candidate"]]
-others = [c["name"] for c in calibration if c["name"] != decision["candidate"]]
-gaps = [(o, calib.paired_difference(cal_scores, decision["candidate"], o)) for o in others]
-gap_text = " ".join(
-    f"Against {o}, the English dev difference is {g['diff']:+.1f} points (95 % interval "
-    f"{g['low']:+.1f} to {g['high']:+.1f}, paired over {g['n']} fine-tuning seeds): "
-    + ("inconclusive, inside the seed noise; the rule still has to pick one. "
-       if g["inconclusive"] else "larger than the seed noise. ")
-    for o, g in gaps
-)
-Markdown(
-    f"The rule picks **{decision['candidate']}**, with {decision['en_dev']:.1f} % English dev "
-    f"accuracy (chance: {calib.CHANCE:.1f} %). "
-    + gap_text
-    + (f"That is inside the {lo:.0f}–{hi:.0f} % target. " if decision["in_target"] else
-       f"That is **below the {lo:.0f}–{hi:.0f} % target**: English NLI is not learnt "
-       f"well in any regime this machine can afford, so the zero-shot comparisons of the "
-       f"next chapters are made where the English task itself is hard for the model. ")
-    + (f"Its base model transfers partially: zero-shot test accuracy is more than two "
-       f"standard errors above chance in {', '.join(transfers)}, and "
-       f"{row['others (mean)']:.1f} % on average over the six languages, against "
-       f"{row['en test']:.1f} % in English. " if transfers else
-       "Its base model does not transfer: no language is more than two standard errors "
-       "above chance. ")
-    + ("The profile's settings are this regime." if profile_matches else
-       "**The profile's settings are not this regime**; the rest of the chapter and the "
-       "results chapters use the profile's settings. ")
-)
-
-# %%
-used = next((c["name"] for c in calibration if c["model"] == model and c["base"] == base
-             and dict(c.get("finetune") or {}).get("head", "cls") == nli_plan(profile).config.head),
-            None)
-if not profile_matches and used is not None:
-    u, b = cal_table.set_index("candidate").loc[used], row
-    cost = bases.set_index("candidate")["minutes"]
+if calibration:
+    bases, cal_scores = calib.evaluate_candidates(
+        suite, calibration, vocab_size, calibration_finetune, calibration_seeds, workers=n_workers
+    )
+    display(bases.drop(columns="path").round(2))
+else:
     display(Markdown(
-        f"The profile runs **{used}**: {u['en dev']:.1f} % English dev, "
-        f"{decision['en_dev'] - u['en dev']:.1f} points below the rule's pick, whose base "
-        f"model took {cost[decision['candidate']]:.1f} min to pre-train against "
-        f"{cost[used]:.1f} min. The results chapters fine-tune every model with "
-        f"{len(nli_plan(profile).seeds)} seeds in two settings and on two tasks, and "
-        "pre-train and fine-tune every ablation variant; at the larger size the default "
-        "book would not fit its time bar on this machine, so the smaller regime was kept, "
-        "and every result below is for it. This is a budget decision against the rule, "
-        "stated here rather than hidden."
+        f"The `{profile}` profile starts from a published model "
+        f"(`{settings.base.init_model}`): there is no regime to calibrate."
     ))
+
+# %%
+if calibration:
+    cal_table = calib.summary(cal_scores)
+    display(cal_table.round(1))
+
+# %%
+if calibration:
+    decision = calib.choose(cal_table)
+    chosen = next(c for c in calibration if c["name"] == decision["candidate"])
+    chosen_head = dict(chosen.get("finetune") or {}).get("head", "cls")
+    profile_matches = (chosen["model"] == model and chosen["base"] == base
+                       and chosen_head == nli_plan(profile).config.head)
+    n_test = len(load_nli(suite, "test", "en"))
+    transfers = calib.above_chance(cal_scores, decision["candidate"], n_test)
+    lo, hi = decision["target"]
+    row = cal_table.set_index("candidate").loc[decision["candidate"]]
+    others = [c["name"] for c in calibration if c["name"] != decision["candidate"]]
+    gaps = [(o, calib.paired_difference(cal_scores, decision["candidate"], o)) for o in others]
+    gap_text = " ".join(
+        f"Against {o}, the English dev difference is {g['diff']:+.1f} points (95 % interval "
+        f"{g['low']:+.1f} to {g['high']:+.1f}, paired over {g['n']} fine-tuning seeds): "
+        + ("inconclusive, inside the seed noise; the rule still has to pick one. "
+           if g["inconclusive"] else "larger than the seed noise. ")
+        for o, g in gaps
+    )
+    display(Markdown(
+        f"The rule picks **{decision['candidate']}**, with {decision['en_dev']:.1f} % English dev "
+        f"accuracy (chance: {calib.CHANCE:.1f} %). "
+        + gap_text
+        + (f"That is inside the {lo:.0f}–{hi:.0f} % target. " if decision["in_target"] else
+           f"That is **below the {lo:.0f}–{hi:.0f} % target**: English NLI is not learnt "
+           f"well in any regime this machine can afford, so the zero-shot comparisons of the "
+           f"next chapters are made where the English task itself is hard for the model. ")
+        + (f"Its base model transfers partially: zero-shot test accuracy is more than two "
+           f"standard errors above chance in {', '.join(transfers)}, and "
+           f"{row['others (mean)']:.1f} % on average over the {len(languages) - 1} other languages, against "
+           f"{row['en test']:.1f} % in English. " if transfers else
+           "Its base model does not transfer: no language is more than two standard errors "
+           "above chance. ")
+        + ("The profile's settings are this regime." if profile_matches else
+           "**The profile's settings are not this regime**; the rest of the chapter and the "
+           "results chapters use the profile's settings. ")
+    ))
+
+# %%
+if calibration:
+    used = next((c["name"] for c in calibration if c["model"] == model and c["base"] == base
+                 and dict(c.get("finetune") or {}).get("head", "cls") == nli_plan(profile).config.head),
+                None)
+    if not profile_matches and used is not None:
+        u, b = cal_table.set_index("candidate").loc[used], row
+        cost = bases.set_index("candidate")["minutes"]
+        display(Markdown(
+            f"The profile runs **{used}**: {u['en dev']:.1f} % English dev, "
+            f"{decision['en_dev'] - u['en dev']:.1f} points below the rule's pick, whose base "
+            f"model took {cost[decision['candidate']]:.1f} min to pre-train against "
+            f"{cost[used]:.1f} min. The results chapters fine-tune every model with "
+            f"{len(nli_plan(profile).seeds)} seeds in two settings and on two tasks, and "
+            "pre-train and fine-tune every ablation variant; at the larger size the default "
+            "book would not fit its time bar on this machine, so the smaller regime was kept, "
+            "and every result below is for it. This is a budget decision against the rule, "
+            "stated here rather than hidden."
+        ))
 
 # %% [markdown]
 # ## Pre-training the five models
@@ -205,7 +226,10 @@ if not profile_matches and used is not None:
 # retrains exactly the models it affects.
 
 # %%
-runs = pretrain_variants(suite, settings, {m: (m, {}) for m in MODELS}, workers=n_workers)
+runs = pretrain_variants(
+    suite, settings, {m: (m, {}) for m in MODELS}, workers=n_workers, processes=processes,
+    profile=profile,
+)
 models = list(runs)
 pd.DataFrame(
     [
@@ -315,9 +339,10 @@ Markdown(
 # other sentence (cross-lingual prediction, the swapped state).
 
 # %%
-pairs, gold = load_parallel(suite, example_language)
+pairs, gold = parallel_pairs(suite, example_language)
 src, tgt = pairs[-1]
-links = sorted(gold[-1].sure)
+# real data has no gold links: the example then uses eflomal's (the pre-training links)
+links = sorted(gold[-1].sure) if gold else sorted(pair_links(suite, example_language, "eflomal", 0, None)[-1])
 content = [i for i, _ in links if src[i].isalpha() and len(src[i]) > 3]
 word_index = content[0] if content else links[0][0]
 from transformers import AutoModelForMaskedLM  # noqa: E402

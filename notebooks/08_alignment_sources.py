@@ -86,21 +86,29 @@ display(Markdown(
     f"Mean input length (English train, subword tokens): NLI {lengths['xnli']:.1f}, "
     f"QA {lengths['mlqa']:.1f}."
 ))
-study.noise_table(noise)
+if noise.empty:
+    display(Markdown(
+        f"The `{profile}` profile sets no translation noise (`noise_rates` is empty: the "
+        "noise rate is a setting of the synthetic suite's translations)."
+    ))
+else:
+    display(study.noise_table(noise))
 
 # %%
 import matplotlib.pyplot as plt
 
-per = (
-    noise[(noise.split == "test") & (noise.language != "en")
-          & noise.metric.isin(["accuracy", "f1"])]
-    .groupby(["task", "level", "seed"]).value.mean().reset_index()
-)
-fig, ax = plt.subplots(figsize=(6.5, 3.6))
-sns.lineplot(data=per, x="level", y="value", hue="task", marker="o", errorbar=("ci", 95), ax=ax)
-ax.set_xlabel("translation noise rate of the translate-train sets")
-ax.set_ylabel("non-English score (accuracy / F1)")
-fig.tight_layout()
+if not noise.empty:
+    per = (
+        noise[(noise.split == "test") & (noise.language != "en")
+              & noise.metric.isin(["accuracy", "f1"])]
+        .groupby(["task", "level", "seed"]).value.mean().reset_index()
+    )
+    fig, ax = plt.subplots(figsize=(6.5, 3.6))
+    sns.lineplot(data=per, x="level", y="value", hue="task", marker="o",
+                 errorbar=("ci", 95), ax=ax)
+    ax.set_xlabel("translation noise rate of the translate-train sets")
+    ax.set_ylabel("non-English score (accuracy / F1)")
+    fig.tight_layout()
 
 # %% [markdown]
 # ## 4. The fine-tuning learning rate

@@ -49,3 +49,23 @@ def save_tiny_bert(folder, tokenizer, layers: int = 1, seed: int = 0):
     model.save_pretrained(str(folder))
     tokenizer.save_pretrained(str(folder))
     return model
+
+
+def build_isolated_book(tmp_path_factory, profile: str) -> dict:
+    """The whole book of ``profile``, built into a temporary copy of book/ with a fresh run
+    store: ``{"dir", "report", "cache"}``."""
+    from weamlib import pipeline
+
+    book = tmp_path_factory.mktemp(f"book-{profile}")
+    pipeline.copy_book_sources(book)
+    old = os.environ.get("WEAM_CACHE")
+    cache = tmp_path_factory.mktemp(f"runs-{profile}")
+    os.environ["WEAM_CACHE"] = str(cache)
+    try:
+        report = pipeline.build_book(profile, book_dir=book, log=lambda *a, **k: None)
+    finally:
+        if old is None:
+            os.environ.pop("WEAM_CACHE")
+        else:
+            os.environ["WEAM_CACHE"] = old
+    return {"dir": book, "report": report, "cache": cache}

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import build_isolated_book
 
 from weamlib import pipeline
 
@@ -23,21 +24,10 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="session")
 def smoke_book(tmp_path_factory):
     """The whole smoke book, built into a temporary copy of book/ with a fresh run store."""
-    book = tmp_path_factory.mktemp("book")
-    pipeline.copy_book_sources(book)
     before = {p: p.read_bytes() for p in (REPO / "notebooks").glob("*.py")}
-    old = os.environ.get("WEAM_CACHE")
-    cache = tmp_path_factory.mktemp("runs")
-    os.environ["WEAM_CACHE"] = str(cache)
-    try:
-        report = pipeline.build_book("smoke", book_dir=book, log=lambda *a, **k: None)
-    finally:
-        if old is None:
-            os.environ.pop("WEAM_CACHE")
-        else:
-            os.environ["WEAM_CACHE"] = old
+    built = build_isolated_book(tmp_path_factory, "smoke")
     after = {p: p.read_bytes() for p in (REPO / "notebooks").glob("*.py")}
-    return {"dir": book, "report": report, "sources_unchanged": before == after, "cache": cache}
+    return {**built, "sources_unchanged": before == after}
 
 
 def test_every_chapter_executes_without_errors(smoke_book):

@@ -60,28 +60,32 @@ def test_profile_plans_read_the_chapters():
 
 
 def test_jobs_cover_models_settings_seeds_and_per_language_runs(tmp_path):
-    suite = tmp_path / "suite"
-    (suite).mkdir()
-    (suite / "languages.json").write_text('["en", "vela", "dorn"]')
-    plan = study.FinetunePlan("xnli", NLIFinetuneConfig(), (0, 1))
-    import weamlib.synth as synth
+    import json
 
-    orig = synth.suite_languages
-    synth.suite_languages = lambda s: LANGS
-    try:
-        jobs = study._jobs({"a": "A", "b": "B"}, suite, plan)
-        per = study._jobs({"a": "A"}, suite, study.FinetunePlan(
-            "xnli", NLIFinetuneConfig(), (0,), ("translate-train",), per_language=True))  # fmt: skip
-    finally:
-        synth.suite_languages = orig
+    suite = tmp_path / "suite"
+    suite.mkdir()
+    (suite / "manifest.json").write_text(json.dumps({"languages": LANGS}))
+    plan = study.FinetunePlan("xnli", NLIFinetuneConfig(), (0, 1))
+    jobs = study._jobs({"a": "A", "b": "B"}, suite, plan)
+    per = study._jobs({"a": "A"}, suite, study.FinetunePlan(
+        "xnli", NLIFinetuneConfig(), (0,), ("translate-train",), per_language=True))  # fmt: skip
     assert len(jobs) == 2 * 2 * 2
     assert {(j.name, j.setting, j.cfg.seed) for j in jobs} == {
         (m, s, seed) for m in "ab" for s in ("zero-shot", "translate-train") for seed in (0, 1)
     }
+    assert all(j.languages is None for j in jobs)  # the synthetic suite: all its languages
     assert [(j.languages, j.train_languages) for j in per] == [
         (("en", "vela"), ("vela",)),
         (("en", "dorn"), ("dorn",)),
     ]
+    # a real suite scores each task in its own languages
+    (suite / "manifest.json").write_text(
+        json.dumps(
+            {"kind": "real", "languages": LANGS, "tasks": {"nli": LANGS, "qa": ["en", "dorn"]}}
+        )  # fmt: skip
+    )
+    qa = study._jobs({"a": "A"}, suite, study.FinetunePlan("mlqa", QAFinetuneConfig(), (0,)))
+    assert [j.languages for j in qa] == [("en", "dorn")] * 2
 
 
 def test_finetune_grid_computes_only_what_the_store_lacks(monkeypatch, tmp_path):

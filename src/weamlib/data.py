@@ -21,6 +21,7 @@ import tempfile
 import urllib.parse
 import urllib.request
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -46,6 +47,14 @@ TATOEBA_ALIASES = {
     "ja": "jpn", "ru": "rus", "es": "spa", "sw": "swh", "th": "tha", "tr": "tur", "ur": "urd",
     "vi": "vie",
 }  # fmt: skip
+SQUAD_TRANSLATE_LANGS = ("es", "de", "ar", "hi", "vi", "zh")  # XTREME translate-train
+# OPUS-100 v1.0 languages the manifest covers (each paired with English) -> its entry.
+OPUS100_ENTRIES = {
+    **{lang: "opus100" for lang in ("ar", "de", "es", "hi", "vi", "zh")},
+    **{lang: "opus100_xnli" for lang in ("bg", "el", "fr", "ru", "th", "tr", "ur")},
+}
+OPUS100_LANGS = tuple(sorted(OPUS100_ENTRIES))
+PARACRAWL_LANGS = ("sw", "swh")  # ParaCrawl v9 en-sw (OPUS-100 has no Swahili)
 
 
 @dataclass(frozen=True)
@@ -66,7 +75,7 @@ GOLD_SETS = {
     "zh-en": GoldSet("word_alignment/awesome-align/examples/zhen.src-tgt", "word_alignment/awesome-align/examples/zhen.gold", True),
 }  # fmt: skip
 
-PARALLEL_SETS = ("un_v1.0", "tatoeba")
+PARALLEL_SETS = ("un_v1.0", "tatoeba", "opus100", "paracrawl_en_sw")
 DOWNLOAD_SCHEMES = ("https", "http", "file")
 
 
@@ -544,6 +553,25 @@ def load_xnli(lang: str, split: str, data_dir: str | Path | None = None) -> list
     return formats.read_xnli_tsv(path, labels_path=labels)
 
 
+def load_xnli_mt(lang: str, data_dir: str | Path | None = None) -> list[NLIExample]:
+    """XNLI-MT 1.0 translate-train: MultiNLI train (392702 pairs) machine-translated into
+    ``lang`` (``en``: the original English), labelled.
+
+    Reads ``XNLI-MT-1.0/multinli/multinli.train.{lang}.tsv``: a ``premise\\thypo\\tlabel``
+    header, then one example a row; label ``contradictory`` is read as ``contradiction``.
+    """
+    _check_lang(lang, XNLI_LANGS, "XNLI-MT")
+    path = find_file(f"XNLI-MT-1.0/multinli/multinli.train.{lang}.tsv", data_dir, "xnli_mt")
+    with open(path, "rb") as f:
+        first = f.readline().decode("utf-8", errors="replace").lstrip("\ufeff").rstrip("\r\n")
+    header = [c.strip().lower() for c in first.split("\t")]
+    if len(header) != 3 or header[0] != "premise" or header[2] != "label":
+        raise DataFormatError(
+            f"expected the header 'premise<TAB>hypo<TAB>label', got {first[:80]!r}", path, 1
+        )
+    return formats.read_xnli_tsv(path, has_header=True)
+
+
 def load_multinli(split: str = "train", data_dir: str | Path | None = None) -> list[NLIExample]:
     """MultiNLI ``train``, ``dev_matched`` or ``dev_mismatched`` (labelled rows only)."""
     _check_split(split, ("train", "dev_matched", "dev_mismatched"), "MultiNLI")
@@ -556,6 +584,20 @@ def load_squad(split: str = "train", data_dir: str | Path | None = None) -> list
     """SQuAD v1.1 ``train`` or ``dev``."""
     _check_split(split, ("train", "dev"), "SQuAD")
     return formats.read_squad_json(find_file(f"squad/{split}-v1.1.json", data_dir, "squad_v1.1"))
+
+
+def load_squad_translate_train(lang: str, data_dir: str | Path | None = None) -> list[QAExample]:
+    """SQuAD v1.1 train machine-translated into ``lang`` by XTREME (translate-train;
+    ``lang`` in es de ar hi vi zh), from
+    ``squad/translate-train/squad.translate.train.en-{lang}.json``."""
+    _check_lang(lang, SQUAD_TRANSLATE_LANGS, "SQuAD translate-train")
+    return formats.read_squad_json(
+        find_file(
+            f"squad/translate-train/squad.translate.train.en-{lang}.json",
+            data_dir,
+            "squad_translate_train",
+        )
+    )
 
 
 def load_mlqa(
@@ -634,14 +676,30 @@ def load_parallel_real(
     split: str = "dev",
     data_dir: str | Path | None = None,
     tokenized: bool = True,
+    limit: int | None = None,
 ) -> list[tuple[list[str], list[str]]] | list[tuple[str, str]]:
     """English-``lang`` sentence pairs, English first: ``(en, xx)``.
 
-    ``name``: ``"un_v1.0"`` (lang in ar es fr ru zh; split dev or test; 4000 pairs) or
-    ``"tatoeba"`` (ISO 639-3 code or its 2-letter alias; one split). With ``tokenized``
-    the sentences are split on spaces (Chinese, Japanese and Thai text is not segmented
-    and comes back as long "tokens"); otherwise the raw lines are returned.
+    ``name``:
+
+    * ``"un_v1.0"``: lang in ar es fr ru zh; split dev or test; 4000 pairs.
+    * ``"tatoeba"``: ISO 639-3 code or its 2-letter alias; one split (``split`` is ignored).
+    * ``"opus100"``: OPUS-100 v1.0, lang in :data:`OPUS100_LANGS`; split train (up to 1M
+      pairs), dev or test (2000 each). Files
+      ``parallel/opus-100-corpus/v1.0/supervised/{pair}/opus.{pair}-{split}.{lang}``, where
+      ``pair`` is the two codes in alphabetical order (``de-en`` but ``en-es``); fetched by
+      manifest entry ``opus100`` (MLQA languages) or ``opus100_xnli`` (the others).
+    * ``"paracrawl_en_sw"``: ParaCrawl v9 en-sw (lang ``sw``); one split (``split`` is ignored).
+
+    ``limit``: read only the first ``limit`` pairs; the files are read line by line, so a
+    1M-line OPUS train file is not loaded whole. With ``tokenized`` the sentences are split
+    on ASCII spaces/tabs (Chinese, Japanese and Thai text is not segmented and comes back as
+    long "tokens"; see :mod:`weamlib.wordsplit`), and an empty sentence is an error;
+    otherwise the raw lines are returned. Files of different lengths raise DataFormatError
+    (with ``limit``, only when the difference lies within the first ``limit`` lines).
     """
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
+        raise ConfigError(f"limit must be a non-negative integer or None, got {limit!r}")
     if name == "un_v1.0":
         _check_lang(lang, UN_LANGS, "UN corpus")
         _check_split(split, ("dev", "test"), "UN corpus")
@@ -658,11 +716,72 @@ def load_parallel_real(
         base = f"parallel/tatoeba_laser_v1/tatoeba.{code}-eng"
         en_path = find_file(f"{base}.eng", data_dir, "tatoeba")
         xx_path = find_file(f"{base}.{code}", data_dir, "tatoeba")
+    elif name == "opus100":
+        _check_lang(lang, OPUS100_LANGS, "OPUS-100")
+        _check_split(split, ("train", "dev", "test"), "OPUS-100")
+        pair = "-".join(sorted(("en", lang)))
+        base = f"parallel/opus-100-corpus/v1.0/supervised/{pair}/opus.{pair}-{split}"
+        en_path = find_file(f"{base}.en", data_dir, OPUS100_ENTRIES[lang])
+        xx_path = find_file(f"{base}.{lang}", data_dir, OPUS100_ENTRIES[lang])
+    elif name == "paracrawl_en_sw":
+        _check_lang(lang, PARACRAWL_LANGS, "ParaCrawl en-sw")
+        base = "parallel/paracrawl_v9/ParaCrawl.en-sw"
+        en_path = find_file(f"{base}.en", data_dir, "paracrawl_en_sw")
+        xx_path = find_file(f"{base}.sw", data_dir, "paracrawl_en_sw")
     else:
         raise ConfigError(f"unknown parallel set {name!r}; valid: {', '.join(PARALLEL_SETS)}")
-    if tokenized:
-        return formats.read_parallel(en_path, xx_path)
-    en, xx = formats.read_lines(en_path), formats.read_lines(xx_path)
-    if len(en) != len(xx):
-        raise DataFormatError(f"{len(en)} lines but {xx_path} has {len(xx)}", en_path)
-    return list(zip(en, xx, strict=True))
+    return _read_bitext(en_path, xx_path, tokenized, limit)
+
+
+def _iter_lines(path: Path) -> Iterator[str]:
+    """The file's lines, read lazily, as :func:`formats.read_lines` gives them (UTF-8, BOM
+    dropped, split on LF only, CR of CRLF dropped)."""
+    with open(path, "rb") as f:
+        for n, raw in enumerate(f, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as err:
+                raise DataFormatError(
+                    f"not valid UTF-8 (byte {err.start} of the line)", path, n
+                ) from None
+            if n == 1 and line.startswith("\ufeff"):
+                line = line[1:]
+            if line.endswith("\n"):
+                line = line[:-1]
+            if line.endswith("\r"):
+                line = line[:-1]
+            yield line
+
+
+def _read_bitext(
+    en_path: Path, xx_path: Path, tokenized: bool, limit: int | None
+) -> list[tuple[list[str], list[str]]] | list[tuple[str, str]]:
+    """Two line-aligned files -> pairs, stopping after ``limit`` pairs."""
+    pairs: list = []
+    en_lines, xx_lines = _iter_lines(en_path), _iter_lines(xx_path)
+    try:
+        n = 0
+        while limit is None or n < limit:
+            en, xx = next(en_lines, None), next(xx_lines, None)
+            if en is None and xx is None:
+                break
+            n += 1
+            if en is None or xx is None:
+                short, other = (en_path, xx_path) if en is None else (xx_path, en_path)
+                raise DataFormatError(
+                    f"line counts differ: {short} has {n - 1} lines, {other} has more",
+                    short,
+                    n,
+                )
+            if not tokenized:
+                pairs.append((en, xx))
+                continue
+            en_tokens, xx_tokens = formats.split_tokens(en), formats.split_tokens(xx)
+            for tokens, path in ((en_tokens, en_path), (xx_tokens, xx_path)):
+                if not tokens:
+                    raise DataFormatError("empty sentence", path, n)
+            pairs.append((en_tokens, xx_tokens))
+    finally:
+        en_lines.close()
+        xx_lines.close()
+    return pairs

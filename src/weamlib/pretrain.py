@@ -19,13 +19,13 @@ import json
 import math
 import shutil
 import time
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from weamlib import formats
 from weamlib import objectives as obj
 from weamlib.digests import suite_digest, tokenizer_digest
 from weamlib.errors import ConfigError
@@ -63,13 +63,22 @@ class PretrainConfig:
     logging_steps: int = 50
     save_steps: int = 500
     bf16: bool = False
+    gradient_accumulation: int = 1
+    init_model: str | None = None
 
     def __post_init__(self):
         if self.objective not in obj.OBJECTIVES:
             raise ConfigError(
                 f"unknown objective {self.objective!r}; choose one of {', '.join(obj.OBJECTIVES)}"
             )
-        for name in ("steps", "batch_size", "max_pieces", "logging_steps", "save_steps"):
+        for name in (
+            "steps",
+            "batch_size",
+            "max_pieces",
+            "logging_steps",
+            "save_steps",
+            "gradient_accumulation",
+        ):
             _positive_int(name, getattr(self, name))
         _positive_int("heldout_pairs", self.heldout_pairs, minimum=0)
         if not isinstance(self.seed, int) or isinstance(self.seed, bool):
@@ -98,6 +107,14 @@ class PretrainConfig:
             raise ConfigError(
                 f"parameter 'subword_alignment' must be 'first' or 'all', got {self.subword_alignment!r}"
             )
+        if self.init_model is not None and (
+            self.objective != "base" or not isinstance(self.init_model, str) or not self.init_model
+        ):
+            raise ConfigError(
+                "parameter 'init_model' (a Hub id or a save_pretrained folder) belongs to the"
+                f" base model only, as a non-empty string; got {self.init_model!r}"
+                f" for {self.objective!r}"
+            )
         if self.alignment_source not in obj.ALIGNMENT_SOURCES:
             raise ConfigError(
                 f"parameter 'alignment_source' must be one of {', '.join(obj.ALIGNMENT_SOURCES)},"
@@ -120,6 +137,9 @@ class PretrainConfig:
         out = asdict(self)
         for name in ("logging_steps", "save_steps"):
             out.pop(name)
+        for name, default in (("gradient_accumulation", 1), ("init_model", None)):
+            if out[name] == default:  # fields added later: older runs keep their keys
+                out.pop(name)
         out["mask_prob"] = self.effective_mask_prob
         if self.objective == "word_aligned":
             out.pop("mask_prob")
@@ -196,19 +216,34 @@ def mono_examples(suite, tokenizer, max_pieces: int) -> dict[str, list[tuple[int
     return out
 
 
+def parallel_pairs(suite, lang: str):
+    """``(pairs, gold)`` of the en-``lang`` corpus: word-list pairs, and one LinkSet per
+    pair when the suite has gold links (the synthetic suite), else None (real data)."""
+    from weamlib.synth import load_parallel, parallel_paths
+
+    text, gold = parallel_paths(suite, lang)
+    if gold.is_file():
+        return load_parallel(suite, lang)
+    return formats.read_parallel(text), None
+
+
 def pair_links(suite, lang: str, source: str, seed: int, store: RunStore | None) -> list:
     """Word links of every en-``lang`` pair for ``alignment_source`` (see
     :func:`weamlib.objectives.alignment_for_source`)."""
     from weamlib.align import ensure_alignments, load_links
-    from weamlib.synth import load_parallel
 
-    pairs, gold = load_parallel(suite, lang)
+    pairs, gold = parallel_pairs(suite, lang)
+    if gold is None and source in ("gold", "shuffled"):
+        raise ConfigError(
+            f"alignment_source {source!r} needs gold links, and the en-{lang} corpus of"
+            f" {suite} has none (real data): use eflomal, fastalign or none"
+        )
     lengths = [(len(s), len(t)) for s, t in pairs]
     predicted = None
     if source in PIPELINE_ALIGNER:
         run = ensure_alignments(suite, f"en-{lang}", PIPELINE_ALIGNER[source], SYMMETRIZE, 0, store)
         predicted = load_links(run)
-    gold_links = [sorted(ls.sure) for ls in gold]
+    gold_links = None if gold is None else [sorted(ls.sure) for ls in gold]
     return obj.alignment_for_source(source, gold_links, predicted, lengths, seed)
 
 
@@ -217,11 +252,11 @@ def pair_examples(
 ) -> dict[str, list[obj.PairExample]]:
     """The en-X training pairs of every language (the last ``heldout_pairs`` of each corpus
     are held out for the representation probes), tokenised, with subword links."""
-    from weamlib.synth import load_parallel, suite_languages
+    from weamlib.synth import suite_languages
 
     out = {}
     for lang in suite_languages(suite)[1:]:
-        pairs, _ = load_parallel(suite, lang)
+        pairs, _ = parallel_pairs(suite, lang)
         links = pair_links(
             suite, lang, cfg.alignment_source if cfg.uses_alignment else "none", cfg.seed, store
         )
@@ -271,8 +306,11 @@ def _trainer_class():
 
         def _get_train_sampler(self, train_dataset=None):
             gen = torch.Generator().manual_seed(self.args.data_seed or self.args.seed)
+            # Grouped by the *global* batch: accelerate then deals consecutive per-device
+            # batches to the processes, so N processes see exactly one process's batches.
+            a = self.args
             return LengthGroupedSampler(
-                self.args.train_batch_size * self.args.gradient_accumulation_steps,
+                a.train_batch_size * a.gradient_accumulation_steps * a.world_size,
                 lengths=self.lengths,
                 generator=gen,
             )
@@ -298,6 +336,21 @@ def _trainer_class():
     return PretrainTrainer
 
 
+class _TracedCollator:
+    """A collator that appends one line per batch (the sorted sha1 of its examples)."""
+
+    def __init__(self, collate, path: Path):
+        self.collate, self.path = collate, path
+
+    def __call__(self, examples):
+        import hashlib
+
+        digests = sorted(hashlib.sha1(repr(ex).encode()).hexdigest()[:16] for ex in examples)
+        with open(self.path, "a", encoding="utf-8") as f:
+            f.write(" ".join(digests) + "\n")
+        return self.collate(examples)
+
+
 def train(
     cfg: PretrainConfig,
     size: ModelSize,
@@ -312,9 +365,21 @@ def train(
 
     ``init_from``: the base model folder (continued objectives) or None (from scratch).
     Resumes from the newest checkpoint in ``checkpoint_dir`` if there is one.
+    ``cfg.batch_size`` is the global batch: under N processes (``accelerate launch``) and
+    ``cfg.gradient_accumulation`` = G, each process takes batch_size / (N·G) per step.
+    With ``WEAM_BATCH_TRACE=PREFIX`` each process writes the digests of the examples of
+    every batch it collates to ``PREFIX.rank<R>`` (to check how batches are sharded).
     """
     from transformers import BertForMaskedLM, TrainingArguments, set_seed
 
+    rank, n_processes = world()
+    per_device, rest = divmod(cfg.batch_size, n_processes * cfg.gradient_accumulation)
+    if rest or not per_device:
+        raise ConfigError(
+            f"parameter 'batch_size' ({cfg.batch_size}) must be a multiple of the number of"
+            f" processes ({n_processes}) times 'gradient_accumulation'"
+            f" ({cfg.gradient_accumulation})"
+        )
     set_seed(cfg.seed)
     if init_from is None:
         model = BertForWeamPreTraining(size.bert_config(tokenizer))
@@ -335,10 +400,14 @@ def train(
             pair_encoding=cfg.pair_encoding,
         )
     )
+    import os
+
+    trace = os.environ.get("WEAM_BATCH_TRACE")
     args = TrainingArguments(
         output_dir=str(checkpoint_dir),
         max_steps=cfg.steps,
-        per_device_train_batch_size=cfg.batch_size,
+        per_device_train_batch_size=per_device,
+        gradient_accumulation_steps=cfg.gradient_accumulation,
         learning_rate=cfg.learning_rate,
         warmup_steps=cfg.warmup_ratio,
         weight_decay=cfg.weight_decay,
@@ -362,7 +431,7 @@ def train(
         model=model,
         args=args,
         train_dataset=dataset,
-        data_collator=collate,
+        data_collator=_TracedCollator(collate, Path(f"{trace}.rank{rank}")) if trace else collate,
         callbacks=[trainer_callback(f"pretrain {cfg.objective}")] if progress else None,
     )
     from transformers.trainer_callback import PrinterCallback
@@ -398,6 +467,94 @@ def study_tokenizer(suite, vocab_size: int, store: RunStore | None = None):
     return ensure_tokenizer(suite, vocab_size=vocab_size, store=store)
 
 
+def world() -> tuple[int, int]:
+    """``(rank, world size)`` of this process under ``accelerate launch`` / ``torchrun``
+    (``(0, 1)`` when run alone)."""
+    import os
+
+    return int(os.environ.get("RANK", "0")), int(os.environ.get("WORLD_SIZE", "1"))
+
+
+def _wait_for_everyone() -> None:
+    if world()[1] > 1:
+        from accelerate import PartialState
+
+        PartialState().wait_for_everyone()
+
+
+def import_base(cfg: PretrainConfig, store: RunStore | None = None) -> Run:
+    """The base model given by ``cfg.init_model`` (a Hub id such as
+    ``bert-base-multilingual-cased``, or a local ``save_pretrained`` folder), stored as a
+    run like a trained base model, so every later step reads it the same way. A local
+    folder is keyed by the digest of its files, a Hub id by the id (the download is
+    cached by ``transformers``; ``HF_HUB_OFFLINE=1`` reads only that cache)."""
+    from transformers import AutoTokenizer, BertForMaskedLM
+
+    from weamlib.digests import model_digest
+
+    store = store or RunStore()
+    local = Path(cfg.init_model).expanduser()
+    source = str(local.resolve()) if local.is_dir() else cfg.init_model
+    config = {"import": cfg.init_model, "digest": model_digest(local) if local.is_dir() else None}
+
+    def compute(folder: Path) -> dict:
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(source)
+            model = BertForMaskedLM.from_pretrained(source)
+        except OSError as err:
+            raise ConfigError(
+                f"parameter 'init_model' {cfg.init_model!r}: no such local model folder, and"
+                f" the Hub model could not be loaded ({err}). Download it once with network"
+                " (or point init_model at a save_pretrained folder)."
+            ) from err
+        save_mlm(model, tokenizer, folder / "model")
+        return {
+            "objective": "base",
+            "init_model": cfg.init_model,
+            "parameters": sum(p.numel() for p in model.parameters()),
+            "vocab_size": len(tokenizer),
+            "digest": model_digest(folder / "model"),
+        }
+
+    return store.run("pretrain", config, compute, code=("weamlib.pretrain",))
+
+
+def pretrain_config(
+    suite, cfg: PretrainConfig, size: ModelSize, vocab_size: int, init_run: Run | None,
+    store: RunStore,
+) -> dict:  # fmt: skip
+    """The cache key of the run of ``cfg`` (continued from ``init_run``, or None)."""
+    if init_run is not None and init_run.results.get("init_model"):  # an imported model
+        from transformers import AutoTokenizer
+
+        tokenizer = AutoTokenizer.from_pretrained(str(init_run.file("model")))
+    else:
+        tokenizer = study_tokenizer(suite, vocab_size, store)
+    return {
+        "pretrain": cfg.key(),
+        "model": asdict(size),
+        "suite": suite_digest(suite),
+        "tokenizer": tokenizer_digest(tokenizer),
+        "init": init_run.path.name if init_run else None,
+    }, tokenizer
+
+
+def find_pretrained(
+    suite, cfg: PretrainConfig, size: ModelSize, vocab_size: int, base: PretrainConfig | None,
+    store: RunStore | None = None,
+) -> Run | None:  # fmt: skip
+    """The stored run of ``cfg``, or None; trains nothing but the base model if needed."""
+    store = store or RunStore()
+    if cfg.objective == "base":
+        if cfg.init_model:
+            return import_base(cfg, store)
+        config, _ = pretrain_config(suite, cfg, size, vocab_size, None, store)
+    else:
+        init_run = ensure_pretrained(suite, base, size, vocab_size, None, store)
+        config, _ = pretrain_config(suite, cfg, size, vocab_size, init_run, store)
+    return store.get("pretrain", config, code=("weamlib.pretrain",))
+
+
 def ensure_pretrained(
     suite,
     cfg: PretrainConfig,
@@ -409,12 +566,15 @@ def ensure_pretrained(
 ) -> Run:
     """The pre-trained model of ``cfg``, trained once and cached (kind ``"pretrain"``).
 
-    A continued objective needs ``base`` (the base model's config), which is trained first
-    if it is not in the store. ``run.file("model")`` is the ``save_pretrained`` folder.
+    A continued objective needs ``base`` (the base model's config), which is trained (or,
+    with ``init_model``, imported) first if it is not in the store. ``run.file("model")``
+    is the ``save_pretrained`` folder. Under ``accelerate launch`` every process trains
+    its share of each batch and the main process stores the run.
     """
     store = store or RunStore()
     suite = Path(suite)
-    tokenizer = study_tokenizer(suite, vocab_size, store)
+    if cfg.objective == "base" and cfg.init_model:
+        return import_base(cfg, store)
     init_run = None
     if cfg.objective != "base":
         if base is None or base.objective != "base":
@@ -422,13 +582,7 @@ def ensure_pretrained(
                 f"objective {cfg.objective!r} continues from a base model: give `base`"
             )
         init_run = ensure_pretrained(suite, base, size, vocab_size, None, store, progress)
-    config = {
-        "pretrain": cfg.key(),
-        "model": asdict(size),
-        "suite": suite_digest(suite),
-        "tokenizer": tokenizer_digest(tokenizer),
-        "init": init_run.path.name if init_run else None,
-    }
+    config, tokenizer = pretrain_config(suite, cfg, size, vocab_size, init_run, store)
     checkpoint_dir = store.root / "pretrain-checkpoints" / store.path("pretrain", config).name
 
     def compute(folder: Path) -> dict:
@@ -452,7 +606,23 @@ def ensure_pretrained(
         results["examples"] = {k: len(v) for k, v in per_lang.items()}
         return results
 
-    run = store.run("pretrain", config, compute)
+    rank, size_ = world()
+    if size_ > 1 and rank != 0:
+        found = store.get("pretrain", config, code=("weamlib.pretrain",))
+        if found is None:  # train alongside the main process, which stores the run
+            import tempfile
+
+            with tempfile.TemporaryDirectory() as tmp:
+                compute(Path(tmp))
+            _wait_for_everyone()
+            found = store.get("pretrain", config, code=("weamlib.pretrain",))
+        if found is None:
+            raise RuntimeError(f"rank {rank}: the main process did not store the run")
+        return found
+    cached = store.get("pretrain", config, code=("weamlib.pretrain",))
+    run = cached or store.run("pretrain", config, compute)
+    if cached is None:
+        _wait_for_everyone()
     shutil.rmtree(checkpoint_dir, ignore_errors=True)
     return run
 
@@ -523,56 +693,13 @@ def profile_settings(profile: str) -> StudySettings:
 
 
 def suite_profile(profile: str) -> str:
-    """The synthetic suite a profile trains on (``paper`` has no synthetic suite of its own)."""
-    return "smoke" if profile == "smoke" else "default"
+    """The synthetic suite of a profile: ``smoke`` for the smoke profiles, else ``default``
+    (the real-data profiles show it in the data and alignment chapters)."""
+    return "smoke" if profile in ("smoke", "paper-smoke") else "default"
 
 
 def _pretrain_job(suite, cfg, size, vocab_size, base, root: str) -> str:
     return str(ensure_pretrained(suite, cfg, size, vocab_size, base, RunStore(root), True).path)
-
-
-def ensure_all_pretrained(
-    suite,
-    settings: StudySettings,
-    objectives: Sequence[str] = ("mlm_control", "tlm", "word_aligned", "weam"),
-    store: RunStore | None = None,
-    workers: int | None = None,
-    seed: int | None = None,
-    overrides: dict | None = None,
-) -> dict[str, Run]:
-    """The base model and every continued objective of ``settings``; the base model first
-    (here), then the continued runs side by side, one single-threaded process per core
-    (:func:`weamlib.workers.run_parallel`). ``overrides``: objective -> extra settings.
-    Returns name -> run, ``"base"`` first."""
-    from weamlib.workers import run_parallel
-
-    store = store or RunStore()
-    overrides = overrides or {}
-    base_run = ensure_pretrained(
-        suite, settings.base, settings.size, settings.vocab_size, None, store
-    )
-    cfgs = {name: settings.config(name, seed, **overrides.get(name, {})) for name in objectives}
-    # What the runs share is computed here first, so the workers only read it.
-    from weamlib.synth import suite_languages
-
-    for source in sorted({c.alignment_source for c in cfgs.values() if c.uses_alignment}):
-        for lang in suite_languages(suite)[1:]:
-            pair_links(suite, lang, source, 0, store)
-    run_parallel(
-        _pretrain_job,
-        [
-            (suite, cfg, settings.size, settings.vocab_size, settings.base, str(store.root))
-            for cfg in cfgs.values()
-        ],
-        workers,
-        labels=[f"pre-training {name}" for name in cfgs],
-    )
-    runs = {"base": base_run}
-    for name, cfg in cfgs.items():
-        runs[name] = ensure_pretrained(
-            suite, cfg, settings.size, settings.vocab_size, settings.base, store, False
-        )
-    return runs
 
 
 def loss_frame(runs: dict[str, Run]):

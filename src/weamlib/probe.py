@@ -489,16 +489,19 @@ def probe_model(
     measures what pre-training did to representations of familiar text; train on a
     prefix of the corpus (or choose ``offset``) for truly unseen pairs. Each sentence is
     encoded once and serves both probes. ``model``/``tokenizer`` may be passed already
-    loaded (then ``model_dir`` is not read).
+    loaded (then ``model_dir`` is not read). A real-data suite has no gold links: the word
+    probe then pairs the words eflomal links one-to-one (the pre-training links).
     """
-    from weamlib.synth import load_parallel
+    from weamlib.pretrain import pair_links, parallel_pairs
 
     if model is None or tokenizer is None:
         model, tokenizer = load_model(model_dir, device)
     keep = resolve_layers(model, layers)
     rows = []
     for lang in languages:
-        pairs, gold = load_parallel(suite, lang)
+        pairs, gold = parallel_pairs(suite, lang)
+        if gold is None:
+            gold = pair_links(suite, lang, "eflomal", 0, None)
         part = held_out(len(pairs), n_sentences, offset)
         pairs, gold = pairs[part], gold[part]
         en_sel, xx_sel, links = _linked_words(gold, len(pairs), max_words)

@@ -18,6 +18,7 @@ profile section (:func:`chapter_parameters`), exactly what the book runs with.
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,10 +29,12 @@ import numpy as np
 from weamlib import finetune as ft
 from weamlib.errors import ConfigError
 from weamlib.pretrain import (
+    CHAPTER,
     PretrainConfig,
     StudySettings,
     _pretrain_job,
     ensure_pretrained,
+    find_pretrained,
     pair_links,
     profile_settings,
     suite_profile,
@@ -131,9 +134,19 @@ def qa_plan(profile: str, settings: Sequence[str] | None = None) -> FinetunePlan
 
 
 def study_suite(profile: str, store: RunStore | None = None, **overrides) -> Path:
-    """The synthetic suite of ``profile`` (``overrides``: e.g. ``noise_rate``)."""
+    """The suite the models of ``profile`` train and are scored on: the real-data suite of
+    ``paper`` / ``paper-smoke`` (:mod:`weamlib.realsuite`), else the synthetic suite
+    (``overrides``: e.g. ``noise_rate``; synthetic only)."""
+    from weamlib.realsuite import ensure_real_suite, real_profile
     from weamlib.synth import ensure_suite
 
+    if real_profile(profile):
+        if overrides:
+            raise ConfigError(
+                f"profile {profile!r} studies real data; {', '.join(overrides)} only exist"
+                " for the synthetic suite"
+            )
+        return ensure_real_suite(profile, store=store)
     return ensure_suite(suite_profile(profile), 0, store, **overrides)
 
 
@@ -146,11 +159,18 @@ def pretrain_variants(
     variants: Mapping[str, tuple[str, Mapping[str, Any]]],
     store: RunStore | None = None,
     workers: int | None = None,
+    processes: int = 1,
+    profile: str | None = None,
 ) -> dict[str, Run]:
     """Continued pre-training runs: name -> ``(objective, overrides)`` on the profile's
     settings (e.g. ``{"weam mask 0.1": ("weam", {"mask_prob": 0.1})}``). The base model
     and the alignments they need are made here first; the runs then train side by side.
-    Returns name -> run (``"base"`` for the objective ``"base"``)."""
+    Returns name -> run (``"base"`` for the objective ``"base"``).
+
+    ``processes`` > 1 (data parallelism, e.g. one process per GPU): each run is trained,
+    one after the other, by ``accelerate launch --num_processes N -m weamlib pretrain``
+    under ``profile`` (whose settings ``settings`` must be), and read from the run store.
+    """
     store = store or RunStore()
     cfgs: dict[str, PretrainConfig] = {
         name: settings.config(objective, None, **dict(overrides))
@@ -162,22 +182,28 @@ def pretrain_variants(
     todo = {
         name: cfg
         for name, cfg in cfgs.items()
-        if cfg.objective != "base" and not _pretrained(suite, cfg, settings, store)
+        if cfg.objective != "base"
+        and find_pretrained(suite, cfg, settings.size, settings.vocab_size, settings.base, store)
+        is None
     }
     # Links the runs to train need are made here first, so workers only read them (and a
     # build whose runs are all cached does not even read them).
     for source in sorted({c.alignment_source for c in todo.values() if c.uses_alignment}):
         for lang in suite_languages(suite)[1:]:
             pair_links(suite, lang, source, 0, store)
-    run_parallel(
-        _pretrain_job,
-        [
-            (suite, cfg, settings.size, settings.vocab_size, settings.base, str(store.root))
-            for cfg in todo.values()
-        ],
-        workers,
-        labels=[f"pre-training {name}" for name in todo],
-    )
+    if processes > 1 and todo:
+        for cfg in todo.values():
+            launch_pretraining(profile, settings, cfg, processes, store)
+    else:
+        run_parallel(
+            _pretrain_job,
+            [
+                (suite, cfg, settings.size, settings.vocab_size, settings.base, str(store.root))
+                for cfg in todo.values()
+            ],
+            workers,
+            labels=[f"pre-training {name}" for name in todo],
+        )
     return {
         name: ensure_pretrained(
             suite,
@@ -192,27 +218,45 @@ def pretrain_variants(
     }
 
 
-def _pretrained(suite, cfg, settings: StudySettings, store: RunStore) -> bool:
-    """Whether the run of ``cfg`` is already in the store (without training anything)."""
-    from weamlib.digests import suite_digest, tokenizer_digest
-    from weamlib.pretrain import study_tokenizer
+def launch_pretraining(
+    profile: str | None, settings: StudySettings, cfg: PretrainConfig, processes: int,
+    store: RunStore,
+) -> None:  # fmt: skip
+    """Train ``cfg`` with ``processes`` data-parallel processes: ``accelerate launch`` of
+    ``weamlib pretrain`` (its progress goes to this terminal); the run lands in ``store``."""
+    import os
+    import shutil
+    import subprocess
+    import sys
 
-    base = ensure_pretrained(suite, settings.base, settings.size, settings.vocab_size, None, store)
-    config = {
-        "pretrain": cfg.key(),
-        "model": dataclasses.asdict(settings.size),
-        "suite": suite_digest(suite),
-        "tokenizer": tokenizer_digest(study_tokenizer(suite, settings.vocab_size, store)),
-        "init": base.path.name,
-    }
-    return store.get("pretrain", config, code=("weamlib.pretrain",)) is not None
+    if profile is None or profile_settings(profile) != settings:
+        raise ConfigError(
+            "multi-process pre-training runs `weamlib pretrain --profile P`, which reads the"
+            f" profile's settings: these settings are not profile {profile!r}'s (run the"
+            " chapter under its profile, or with processes = 1)"
+        )
+    accelerate = shutil.which("accelerate", path=os.path.dirname(sys.executable)) or "accelerate"
+    command = [accelerate, "launch", "--multi_gpu", "--num_processes", str(processes),
+               "-m", "weamlib", "pretrain", "--profile", profile, "--objective", cfg.objective]  # fmt: skip
+    defaults = settings.config(cfg.objective)
+    for field in dataclasses.fields(cfg):
+        value = getattr(cfg, field.name)
+        if value != getattr(defaults, field.name):
+            command += ["-p", field.name, json.dumps(value)]
+    env = {**os.environ, "WEAM_CACHE": str(store.root)}
+    done = subprocess.run(command, env=env)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed (exit {done.returncode})")
 
 
 def study_models(profile: str, store: RunStore | None = None, workers: int | None = None):
     """The five models of the main tables (chapter 03's settings): name -> model folder."""
     settings = profile_settings(profile)
     suite = study_suite(profile, store)
-    runs = pretrain_variants(suite, settings, {name: (name, {}) for name in MODELS}, store, workers)
+    processes = int(chapter_parameters(CHAPTER, profile).get("processes") or 1)
+    runs = pretrain_variants(
+        suite, settings, {name: (name, {}) for name in MODELS}, store, workers, processes, profile
+    )
     return {name: run.file("model") for name, run in runs.items()}
 
 
@@ -255,9 +299,12 @@ def _finetune_chunk(jobs: Sequence[_Job], root: str) -> list[str]:
 
 
 def _jobs(models: Mapping[str, Any], suite, plan: FinetunePlan, columns=None) -> list[_Job]:
-    from weamlib.synth import suite_languages
+    from weamlib.realsuite import is_real_suite, task_languages
 
-    targets = [lang for lang in suite_languages(suite) if lang != "en"]
+    # A real suite scores each task in its own languages (XNLI's 15, MLQA's 7); the
+    # synthetic suite in all of its languages (None keeps the cache keys of earlier runs).
+    languages = tuple(task_languages(suite, plan.task)) if is_real_suite(suite) else None
+    targets = [lang for lang in task_languages(suite, plan.task) if lang != "en"]
     jobs = []
     for name, model_dir in models.items():
         extra = tuple((columns or {}).get(name, {}).items())
@@ -273,7 +320,7 @@ def _jobs(models: Mapping[str, Any], suite, plan: FinetunePlan, columns=None) ->
                 else:
                     jobs.append(
                         _Job(name, plan.task, str(model_dir), str(suite), cfg, setting,
-                             None, None, extra)
+                             languages, None, extra)
                     )  # fmt: skip
     return jobs
 
@@ -370,7 +417,8 @@ def ablation_results(
     if factor in ("mask_prob", "lambda_"):  # 1 and 1.0 must be one run (one cache key)
         levels = [float(lvl) if isinstance(lvl, int | float) else lvl for lvl in levels]
     variants = {f"{factor}={lvl}": (objective, {factor: lvl}) for lvl in levels}
-    runs = pretrain_variants(suite, settings, variants, store, workers)
+    processes = int(chapter_parameters(CHAPTER, profile).get("processes") or 1)
+    runs = pretrain_variants(suite, settings, variants, store, workers, processes, profile)
     models = {name: run.file("model") for name, run in runs.items()}
     columns = {f"{factor}={lvl}": {"factor": factor, "level": lvl} for lvl in levels}
     plan = nli_plan(profile, settings=("zero-shot",))
@@ -410,9 +458,12 @@ def noise_results(
 ):
     """Translate-train of ``model`` on suites whose translations carry each noise rate (the
     same meanings and dev/test sets; only the translate-train files differ), for XNLI and
-    MLQA. Tidy frame with ``factor="noise_rate"`` and ``level``."""
+    MLQA. Tidy frame with ``factor="noise_rate"`` and ``level`` (empty without rates: the
+    real-data profiles have no noise to set)."""
     import pandas as pd
 
+    if not noise_rates:
+        return pd.DataFrame(columns=[*ft.FRAME_COLUMNS, "factor", "level"])
     folders = study_models(profile, store, workers)
     frames = []
     for rate in noise_rates:
@@ -615,17 +666,20 @@ def noise_table(frame, split: str = "test"):
         d = compare(rows, {"level": levels[0]}, {"level": levels[-1]}, exclude_languages=("en",))
         row["drop (95 % interval)"] = f"{d.mean:+.1f} ({d.low:+.1f} to {d.high:+.1f})"
         out.append(row)
-    return pd.DataFrame(out).set_index("task")
+    return pd.DataFrame(out, columns=["task", "metric"] if not out else None).set_index("task")
 
 
 def input_lengths(profile: str, store: RunStore | None = None) -> dict:
     """Mean input length in subword tokens of the study's tokenizer, English train: NLI
     (premise + hypothesis) and QA (question + context)."""
-    from weamlib.pretrain import study_tokenizer
+    from transformers import AutoTokenizer
+
     from weamlib.synth import load_nli, load_qa
 
     suite = study_suite(profile, store)
-    tok = study_tokenizer(suite, profile_settings(profile).vocab_size, store)
+    settings = profile_settings(profile)
+    base = ensure_pretrained(suite, settings.base, settings.size, settings.vocab_size, None, store)
+    tok = AutoTokenizer.from_pretrained(str(base.file("model")))
     nli = load_nli(suite, "train", "en")[:2000]
     qa = load_qa(suite, "train", "en")[:2000]
     n_nli = [len(tok(e.premise, e.hypothesis)["input_ids"]) for e in nli]
