@@ -86,7 +86,7 @@ from IPython.display import Markdown, display
 from transformers import AutoTokenizer
 
 from weamlib import calibration as calib
-from weamlib.benchmarks import ensure_benchmark
+from weamlib.benchmarks import ensure_benchmark, recorded_gpu_benchmarks
 from weamlib.model import exchange_predictions
 from weamlib.pretrain import (
     import_base,
@@ -380,6 +380,31 @@ else:
         f"{bench['measured_at']} with {bench['threads']} thread, load average "
         f"{bench['load_average'][0]:.1f} at the start."
     ))
+
+# %% [markdown]
+# ### On a GPU, at mBERT's size (recorded)
+#
+# `benchmarks/bench_gpu.py` times the same steps at the paper profile's scale: a randomly
+# initialised model of mBERT's size (12 × 768, 119,547 word pieces), batches of 32 in
+# bf16, on one GPU, in tokens per second with the peak GPU memory. This build's machine
+# has no GPU, so the figures below are not measured by this build: they are read from the
+# script's records in `benchmarks/recorded/` (one file per device), each with its date,
+# commit and command. The paper profile's time estimates in the README derive from them.
+
+# %%
+gpu = recorded_gpu_benchmarks()
+if gpu.empty:
+    display(Markdown("No GPU measurement is recorded in `benchmarks/recorded/`."))
+else:
+    display(gpu.round(2))
+    for device, rows in gpu.groupby("device"):
+        speed = rows.set_index("stage")["tokens/s"]
+        display(Markdown(
+            f"On the {device} ({rows['date'].iloc[0]}, commit {rows['commit'].iloc[0]}), a "
+            f"WEAM step costs {speed['tlm'] / speed['weam']:.2f}× a TLM step and the MLM "
+            f"control runs at {speed['mlm_control'] / speed['reference']:.2f}× the Hugging "
+            f"Face reference."
+        ))
 
 # %% [markdown]
 # ## Summary

@@ -54,3 +54,25 @@ def test_bench_pretrain_smoke(tmp_path):
     assert rows["reference"]["tokens_per_step"] == rows["mlm"]["tokens_per_step"]
     assert rows["tlm"]["tokens_per_step"] == rows["weam"]["tokens_per_step"]
     assert json.loads(out.read_text(encoding="utf-8")) == result
+
+
+def test_recorded_gpu_benchmarks_are_read_as_a_tidy_frame(tmp_path):
+    import json
+
+    from weamlib.benchmarks import recorded_gpu_benchmarks
+
+    assert recorded_gpu_benchmarks(tmp_path).empty
+    record = {
+        "device": "GPU X",
+        "batch_size": 32,
+        "bf16": True,
+        "stages": {"tlm": {"tokens_per_second": 100.0, "peak_gpu_gb": 2.5},
+                   "weam": {"tokens_per_second": 80.0}},
+        "recorded": {"date": "2026-01-01", "commit": "abc1234"},
+    }  # fmt: skip
+    (tmp_path / "bench_gpu_x.json").write_text(json.dumps(record))
+    frame = recorded_gpu_benchmarks(tmp_path)
+    assert frame[["stage", "tokens/s"]].values.tolist() == [["tlm", 100.0], ["weam", 80.0]]
+    assert frame["peak GPU GB"].tolist()[0] == 2.5 and frame["commit"].eq("abc1234").all()
+    # the repository's own record (one H200) is read too
+    assert "NVIDIA H200" in set(recorded_gpu_benchmarks().device)

@@ -197,3 +197,24 @@ def test_one_vocabulary_size_per_profile(profile):
         if "vocab_size" in params:
             sizes[source.stem] = params["vocab_size"]
     assert len(sizes) >= 2 and len(set(sizes.values())) == 1, sizes
+
+
+def test_saved_model_folder_does_not_depend_on_hub_offline(tmp_path):
+    """The model digest keys fine-tuning runs: a folder saved by a process without
+    HF_HUB_OFFLINE must equal one saved with it."""
+    from conftest import save_tiny_bert
+    from transformers import AutoTokenizer
+
+    from weamlib.digests import model_digest
+    from weamlib.model import save_mlm
+    from weamlib.tokenize import TokenizerConfig, train_tokenizer
+
+    tok = train_tokenizer(
+        ["a b c d e f", "b c d e"], TokenizerConfig(vocab_size=40, min_frequency=1)
+    )
+    model = save_tiny_bert(tmp_path / "src", tok)
+    digests = []
+    for offline in (True, False):
+        loaded = AutoTokenizer.from_pretrained(str(tmp_path / "src"), local_files_only=offline)
+        digests.append(model_digest(save_mlm(model, loaded, tmp_path / f"out-{offline}")))
+    assert digests[0] == digests[1]

@@ -60,3 +60,31 @@ def ensure_benchmark(
         return {**result, "measured_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
 
     return (store or RunStore()).run("benchmark", config, compute, code=TIMED_CODE).results
+
+
+def recorded_gpu_benchmarks(folder: str | Path | None = None):
+    """The GPU measurements of ``benchmarks/bench_gpu.py`` kept in ``benchmarks/recorded/``
+    (one JSON file per device; each says when, at which commit and with which command it
+    was measured): a tidy frame with ``device, stage, tokens/s, peak GPU GB, batch, bf16,
+    date, commit``, empty when none is recorded."""
+    import pandas as pd
+
+    folder = Path(folder) if folder else repo_root() / "benchmarks" / "recorded"
+    rows = []
+    for path in sorted(folder.glob("bench_gpu_*.json")):
+        record = json.loads(path.read_text(encoding="utf-8"))
+        for stage, values in record["stages"].items():
+            rows.append(
+                {
+                    "device": record["device"],
+                    "stage": stage,
+                    "tokens/s": values["tokens_per_second"],
+                    "peak GPU GB": values.get("peak_gpu_gb"),
+                    "batch": record["batch_size"],
+                    "bf16": record["bf16"],
+                    "date": record["recorded"]["date"],
+                    "commit": record["recorded"]["commit"],
+                }
+            )
+    columns = ["device", "stage", "tokens/s", "peak GPU GB", "batch", "bf16", "date", "commit"]
+    return pd.DataFrame(rows, columns=columns)

@@ -143,6 +143,10 @@ def save_mlm(model: BertForMaskedLM, tokenizer, folder: str | Path) -> Path:
     folder = Path(folder)
     model.config.architectures = ["BertForMaskedLM"]
     model.save_pretrained(str(folder))
+    # transformers writes how the tokenizer was loaded (local_files_only follows
+    # HF_HUB_OFFLINE); pinned, so the folder and its digest (the key of every fine-tuning
+    # run) do not depend on the environment of the process that saved it.
+    tokenizer.init_kwargs["local_files_only"] = True
     tokenizer.save_pretrained(str(folder))
     return folder
 
