@@ -150,10 +150,9 @@ def _read_parallel(cfg: RealSuiteConfig, lang: str, data_dir):
 
     source = dict(cfg.parallel_by_language).get(lang, cfg.parallel)
     split = cfg.parallel_split if source in ("opus100", "un_v1.0") else "dev"
-    pairs = load_parallel_real(
+    return load_parallel_real(
         source, lang, split, data_dir, tokenized=False, limit=cfg.parallel_pairs
     )
-    return pairs[: cfg.parallel_pairs]
 
 
 def _nli_sets(cfg: RealSuiteConfig, data_dir) -> dict[tuple[str, str], list]:
