@@ -15,14 +15,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from weamlib.align import (
+from weamlib.align.corpus import (
     ALIGNERS,
     align_directions,
     ensure_all_alignments,
     load_suite_pair,
     suite_pairs,
-    symmetrize_corpus,
 )
+from weamlib.align.symmetrize import symmetrize_corpus
 from weamlib.runs import RunStore, atomic_write_json
 from weamlib.synth import ensure_suite
 

@@ -72,10 +72,12 @@ from pathlib import Path
 import torch
 
 from weamlib import objectives as obj
-from weamlib import pretrain
+from weamlib import pretrain, pretrain_runs
 from weamlib.model import BertForWeamPreTraining
 from weamlib.runs import RunStore, atomic_write_json
-from weamlib.synth import ensure_suite, load_parallel, suite_languages
+from weamlib.settings import profile_settings, suite_profile
+from weamlib.suitefiles import load_parallel, suite_languages
+from weamlib.synth import ensure_suite
 
 CASES = ("reference", "mlm", "tlm", "word_aligned", "weam")
 OURS = {"mlm": "base", "tlm": "tlm", "word_aligned": "word_aligned", "weam": "weam"}
@@ -159,10 +161,10 @@ def train_step(case: Case, batch: dict, autocast) -> None:
 def build_cases(args) -> tuple[list[Case], dict]:
     from transformers import BertForMaskedLM, DataCollatorForLanguageModeling
 
-    settings = pretrain.profile_settings(args.profile)
+    settings = profile_settings(args.profile)
     store = RunStore()
-    suite = ensure_suite(pretrain.suite_profile(args.profile), args.seed, store)
-    tokenizer = pretrain.study_tokenizer(suite, settings.vocab_size, store)
+    suite = ensure_suite(suite_profile(args.profile), args.seed, store)
+    tokenizer = pretrain_runs.study_tokenizer(suite, settings.vocab_size, store)
     size = settings.size
     base = settings.config("base", seed=args.seed)
     wanted = [c for c in CASES if c in args.objectives]
@@ -257,7 +259,9 @@ def build_cases(args) -> tuple[list[Case], dict]:
         smallest = min(len(load_parallel(suite, lang)[0]) for lang in suite_languages(suite)[1:])
         if source.heldout_pairs > smallest // 2:  # a small suite (smoke): keep pairs to train on
             source = dataclasses.replace(source, heldout_pairs=smallest // 2)
-        pairs = pretrain.pair_examples(suite, tokenizer, source, store)
+        pairs = pretrain.pair_examples(
+            suite, tokenizer, source, pretrain_runs.pretrain_links(suite, source, store)
+        )
         dataset = pretrain.mixture(
             pairs, source.steps * source.batch_size, source.smoothing, source.seed
         )

@@ -20,7 +20,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from weamlib.synth import SynthConfig, build_suite, load_manifest, load_nli, load_qa, suite_specs
+from weamlib.suitefiles import load_manifest, load_nli, load_qa, suite_specs
+from weamlib.synth import SynthConfig, build_suite
 from weamlib.synth.baselines import naive_bayes_accuracy
 
 PARTS = ("mono", "parallel", "nli", "qa")

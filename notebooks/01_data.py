@@ -14,6 +14,13 @@
 # %% [markdown]
 # # The data
 #
+# :::{admonition} In short
+# :class: tip weam-summary
+# ```{glue:md} chapter_summary
+# :format: myst
+# ```
+# :::
+#
 # The embedded study runs on a **synthetic typology suite**: one small world of people,
 # animals, objects and places, described by a single semantic grammar and realised in
 # English and in six invented languages. Each invented language echoes the profile of one
@@ -36,21 +43,23 @@ seed = 0
 gloss_language = "dorn"
 show_real_data = True
 
-# %%
+# %% tags=["hide-input"]
 import matplotlib.pyplot as plt
 import pandas as pd
-import seaborn as sns
 from IPython.display import Markdown, display
+from myst_nb import glue
 
+from weamlib import plots
 from weamlib.paths import data_dir
-from weamlib.pretrain import suite_profile
 from weamlib.realsuite import real_profile, suite_table
+from weamlib.settings import suite_profile
 from weamlib.study import study_suite
-from weamlib.synth import Entity, Event, Place, ensure_suite, load_language, load_nli, report
+from weamlib.suitefiles import load_manifest, load_nli, suite_languages
+from weamlib.synth import Entity, Event, Place, ensure_suite, load_language, report
 from weamlib.synth.baselines import hypothesis_only_accuracy, premise_only_accuracy
-from weamlib.synth.suite import load_manifest, suite_languages
 from weamlib.wordsplit import scheme
 
+plots.setup()
 suite = ensure_suite(suite_profile(profile), seed=seed)
 languages = suite_languages(suite)
 langs = {code: load_language(code) for code in languages}
@@ -68,9 +77,9 @@ Markdown(f"The `{profile}` suite (seed {seed}) has {len(languages)} languages an
 # of content words are cognates of English (in a non-Latin script they are transliterated,
 # so they share no subwords with English).
 
-# %%
+# %% tags=["hide-input"]
 profiles = report.profile_table(suite)
-profiles
+profiles.T  # one column per language
 
 # %% [markdown]
 # ## One meaning in every language
@@ -79,7 +88,7 @@ profiles
 # its grammatical morphemes (`PST` past, `FUT` future, `NEG` negation, `ACC`/`DAT`
 # accusative/dative, `IN`/`NEAR` locative cases, `DEF` article, `PL` plural).
 
-# %%
+# %% tags=["hide-input"]
 example = Event(
     verb="give",
     agent=Entity("girl", (("size", "small"),)),
@@ -94,7 +103,7 @@ report.interlinear(example, langs)
 # %% [markdown]
 # An interlinear gloss of one language, word by word:
 
-# %%
+# %% tags=["hide-input"]
 report.gloss_table(report.realise(langs[gloss_language], example))
 
 # %% [markdown]
@@ -105,8 +114,8 @@ report.gloss_table(report.realise(langs[gloss_language], example))
 # gives the one-to-many links of agglutinative languages. Target words are shown
 # romanised.
 
-# %%
-fig = report.plot_alignments(example, langs)
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Gold alignment of the English sentence (top row of each panel) with each language (bottom row): crossing lines mark reordering, several lines meeting in one word mark fused morphemes."}}
+fig = report.plot_alignments(example, langs, ncols=1)
 plt.show()
 
 # %% [markdown]
@@ -114,12 +123,12 @@ plt.show()
 #
 # Statistics of each language's monolingual corpus (space-separated words).
 
-# %%
+# %% tags=["hide-input"]
 stats = report.corpus_statistics(suite)
 stats.round(3)
 
-# %%
-fig = report.plot_corpus_statistics(stats)
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Corpus statistics per language: compare sentence and word lengths across the morphological types, and the share of word types also found in English (the shared anchors)."}}
+fig = plots.plot_corpus_statistics(stats)
 plt.show()
 
 # %% [markdown]
@@ -130,7 +139,7 @@ plt.show()
 # information, another participant, verb, place or time, or an unrelated event: neutral).
 # Every file is balanced:
 
-# %%
+# %% tags=["hide-input"]
 labels = report.nli_label_counts(suite)
 labels
 
@@ -139,12 +148,12 @@ labels
 # the same entities and verbs recur; the answer is a span of the context in every
 # language.
 
-# %%
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Questions per type, one bar per split: compare a type's bars to see that the splits ask the same mix of questions."}}
 qa_types = report.qa_type_counts(suite)
-fig, ax = plt.subplots(figsize=(6, 2.5))
-qa_types.T.plot.bar(ax=ax)
-ax.set_ylabel("questions")
+fig = plots.plot_counts(qa_types.T, "questions")
 plt.show()
+
+# %% tags=["hide-input"]
 qa_types
 
 # %% [markdown]
@@ -158,7 +167,7 @@ qa_types
 # English training premises (or hypotheses) alone and tested on the English dev and test
 # sets measures this; chance is 33.3%.
 
-# %%
+# %% tags=["hide-input"]
 train_en = load_nli(suite, "train", "en")
 heldout_en = {split: load_nli(suite, split, "en") for split in ("dev", "test")}
 shortcuts = pd.DataFrame(
@@ -168,7 +177,7 @@ shortcuts = pd.DataFrame(
 )
 shortcuts.style.format("{:.1%}")
 
-# %%
+# %% tags=["hide-input"]
 worst = (shortcuts - 1 / 3).abs().max().max()
 Markdown(f"Trained on {len(train_en)} English items and tested on {len(heldout_en['dev'])} dev "
          f"and {len(heldout_en['test'])} test items, premise-only accuracy is "
@@ -185,7 +194,7 @@ Markdown(f"Trained on {len(train_en)} English items and tested on {len(heldout_e
 # present (here `../shared/data` or `$WEAM_DATA_DIR`), the counts and lengths of the
 # development sets found in it are below.
 
-# %%
+# %% tags=["hide-input"]
 real_dir = data_dir() if show_real_data else None
 if real_dir is None:
     display(Markdown("> **Note:** no real-data directory is present (or `show_real_data` is "
@@ -195,12 +204,11 @@ else:
     real_counts, real_lengths = report.real_data_summary()
     display(real_counts.pivot(index="language", columns="dataset", values="items"))
 
-# %%
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Length of the real dev items per language, in characters: compare the XNLI pairs with the MLQA contexts within each language."}}
 if real_lengths is not None and len(real_lengths):
-    fig, ax = plt.subplots(figsize=(10, 3))
-    sns.boxplot(real_lengths, x="language", y="characters", hue="dataset", ax=ax,
-                showfliers=False)
-    ax.set_title("Length of real dev items (characters: premise + hypothesis; context)")
+    fig = plots.plot_lengths(
+        real_lengths, "Length of real dev items (characters: premise + hypothesis; context)"
+    )
     plt.show()
 
 # %% [markdown]
@@ -214,7 +222,7 @@ if real_lengths is not None and len(real_lengths):
 # each sentence of the parallel corpora is split into words as suits its language
 # (`weamlib.wordsplit`).
 
-# %%
+# %% tags=["hide-input"]
 if real_profile(profile):
     study_data = study_suite(profile)
     display(suite_table(study_data).astype("Int64").astype(str).replace("<NA>", ""))
@@ -233,15 +241,17 @@ else:
 
 # %% [markdown]
 # ## Summary
+#
+# Computed here, from the tables above, and shown at the top of the page.
 
-# %%
+# %% tags=["hide-input"]
 most_cognates = profiles.drop(index="en")["cognates"].map(
     lambda s: int(s.split("/")[0])).idxmax()
 most_shared = stats.drop(index="en")["types also in en"].idxmax()
 real_note = ("no real data directory was found" if real_counts is None else
              f"the real-data directory holds {len(real_counts)} dev sets "
              f"({int(real_counts['items'].sum())} items)")
-Markdown(
+glue("chapter_summary", Markdown(
     f"The `{profile}` suite realises one semantic grammar in {len(languages)} languages. "
     f"Monolingual corpora have {int(stats['sentences'].iloc[0])} sentences per language, "
     f"with mean sentence lengths from {stats['mean length'].min():.1f} to "
@@ -254,4 +264,4 @@ Markdown(
     f" per label in English train), and premise-only and hypothesis-only baselines stay "
     f"within {100 * worst:.1f} points of the 33.3% chance level on English dev and test. "
     f"{real_note.capitalize()}."
-)
+), display=False)

@@ -64,7 +64,8 @@ import pandas as pd
 import seaborn as sns
 from IPython.display import Markdown, display
 
-from weamlib.align import ensure_all_alignments, load_suite_pair, report, suite_pairs
+from weamlib.align import report
+from weamlib.align.corpus import ensure_all_alignments, load_suite_pair, suite_pairs
 from weamlib.align.experiments import (
     evaluate_real_sets,
     evaluate_suite,
@@ -77,7 +78,7 @@ from weamlib.align.experiments import (
 )
 from weamlib.align.plots import plot_alignment_matrices, plot_distortions
 from weamlib.paths import data_dir
-from weamlib.pretrain import suite_profile
+from weamlib.settings import suite_profile
 from weamlib.synth import ensure_suite
 
 sns.set_theme(style="whitegrid", context="notebook")

@@ -88,17 +88,12 @@ from transformers import AutoTokenizer
 from weamlib import calibration as calib
 from weamlib.benchmarks import ensure_benchmark, recorded_gpu_benchmarks
 from weamlib.model import exchange_predictions
-from weamlib.pretrain import (
-    import_base,
-    loss_frame,
-    pair_links,
-    parallel_pairs,
-    settings_from_parameters,
-    study_tokenizer,
-)
+from weamlib.pretrain import parallel_pairs
+from weamlib.pretrain_runs import import_base, loss_frame, pair_links, study_tokenizer
 from weamlib.probe import ensure_probe, plot_layers
+from weamlib.settings import settings_from_parameters
 from weamlib.study import MODELS, nli_plan, pretrain_variants, study_suite
-from weamlib.synth import load_nli, suite_languages
+from weamlib.suitefiles import load_nli, suite_languages
 
 sns.set_theme(style="whitegrid", context="notebook")
 suite = study_suite(profile)

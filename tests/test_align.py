@@ -8,22 +8,13 @@ import random
 import numpy as np
 import pytest
 
-from weamlib.align import (
-    align_corpus,
-    alignment_scores,
-    distortions,
-    ensure_alignments,
-    fastalign,
-    fertility_summary,
-    link_types,
-    links_to_words,
-    load_links,
-    project_links,
-    subword_matrix,
-    symmetrize,
-)
+from weamlib.align.corpus import align_corpus, ensure_alignments, load_links
 from weamlib.align.eflomal_wrapper import eflomal_align
-from weamlib.align.fastalign import FastAlignConfig
+from weamlib.align.fastalign import FastAlignConfig, fastalign
+from weamlib.align.metrics import alignment_scores
+from weamlib.align.projection import links_to_words, project_links, subword_matrix
+from weamlib.align.stats import distortions, fertility_summary, link_types
+from weamlib.align.symmetrize import symmetrize
 from weamlib.cli import main
 from weamlib.errors import ConfigError, DataFormatError
 from weamlib.formats import LinkSet, read_pharaoh, write_parallel, write_pharaoh
@@ -445,7 +436,7 @@ def test_real_gold_set_with_extra_bitext(shared_data):
 
 
 def test_ensure_all_alignments_matches_single_calls(toy_suite, run_store, tmp_path):
-    from weamlib.align import ensure_all_alignments
+    from weamlib.align.corpus import ensure_all_alignments
     from weamlib.runs import RunStore
 
     pairs, gold = toy_corpus(200, reverse=False, seed=8)
@@ -540,8 +531,9 @@ def test_example_alignment_and_tension_match_align_corpus(run_store):
 
 
 def test_suite_link_types_gold_and_pipeline(toy_suite, run_store):
-    from weamlib.align import link_types, load_suite_pair
+    from weamlib.align.corpus import load_suite_pair
     from weamlib.align.experiments import suite_link_types
+    from weamlib.align.stats import link_types
 
     runs = {"en-xx": ensure_alignments(toy_suite, "en-xx", "fastalign", "union", 0, run_store)}
     data = {"en-xx": load_suite_pair(toy_suite, "en-xx")}

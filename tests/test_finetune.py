@@ -24,7 +24,8 @@ from weamlib.finetune import (
 )
 from weamlib.formats import NLI_LABELS, NLIExample
 from weamlib.runs import RunStore
-from weamlib.synth import ensure_suite, load_nli, suite_languages
+from weamlib.suitefiles import load_nli, suite_languages
+from weamlib.synth import ensure_suite
 
 # One thread: the runs are tiny, and results then do not depend on the machine's core count.
 FAST = NLIFinetuneConfig(epochs=2, learning_rate=3e-3, threads=1)
@@ -440,7 +441,7 @@ def test_qa_run_end_to_end_zero_shot_reads_only_english(model_dir, suite, run_st
     import json
 
     from weamlib.evaluate import mlqa_evaluate
-    from weamlib.synth import qa_path
+    from weamlib.suitefiles import qa_path
 
     pred = json.loads((run.path / "predictions-test-vela.json").read_text(encoding="utf-8"))
     data = json.loads(qa_path(suite, "test", "vela").read_text(encoding="utf-8"))
@@ -469,6 +470,6 @@ def test_qa_translate_train_mixes_languages_by_question(model_dir, suite, run_st
 
 
 def load_qa_items(suite, split, lang):
-    from weamlib.synth import load_qa
+    from weamlib.suitefiles import load_qa
 
     return load_qa(suite, split, lang)

@@ -14,14 +14,9 @@ import torch
 
 from weamlib.errors import ConfigError
 from weamlib.model import ModelSize
-from weamlib.pretrain import (
-    PretrainConfig,
-    ensure_pretrained,
-    loss_history,
-    mixture,
-    profile_settings,
-    smoothed_counts,
-)
+from weamlib.pretrain import PretrainConfig, mixture, smoothed_counts
+from weamlib.pretrain_runs import ensure_pretrained, loss_history
+from weamlib.settings import profile_settings
 
 TINY = ModelSize(layers=1, hidden=32, heads=2, intermediate=64)
 BASE = PretrainConfig("base", steps=12, batch_size=16, logging_steps=4, save_steps=6)

@@ -115,7 +115,7 @@ def tiny(tmp_path_factory):
 
 
 def _english(suite, n: int) -> list[list[str]]:
-    from weamlib.synth import load_parallel, suite_languages
+    from weamlib.suitefiles import load_parallel, suite_languages
 
     pairs, _ = load_parallel(suite, suite_languages(suite)[1])
     seen, out = set(), []
@@ -190,7 +190,7 @@ def test_a_sentence_paired_with_itself_is_always_retrieved(tiny):
 
 
 def test_probe_model_rows(tiny):
-    from weamlib.synth import suite_languages
+    from weamlib.suitefiles import suite_languages
 
     model, tokenizer, model_dir, suite = tiny
     langs = suite_languages(suite)[1:3]
@@ -233,7 +233,7 @@ def test_held_out_slice():
 
 def test_ensure_probe_is_cached(tiny, run_store, monkeypatch):
     import weamlib.probe as probe
-    from weamlib.synth import suite_languages
+    from weamlib.suitefiles import suite_languages
 
     _, _, model_dir, suite = tiny
     lang = suite_languages(suite)[1]

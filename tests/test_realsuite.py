@@ -118,7 +118,7 @@ def test_missing_paper_data_names_the_fetch(tmp_path):
 
 
 def test_gold_sources_are_refused_on_real_data(small_suite):
-    from weamlib.pretrain import pair_links
+    from weamlib.pretrain_runs import pair_links
 
     suite, store = small_suite
     for source in ("gold", "shuffled"):
@@ -135,7 +135,8 @@ def test_continued_pretraining_from_an_imported_local_model(small_suite, tmp_pat
     from transformers import AutoTokenizer
 
     from weamlib.model import ModelSize
-    from weamlib.pretrain import PretrainConfig, ensure_pretrained, import_base, pretrain_config
+    from weamlib.pretrain import PretrainConfig
+    from weamlib.pretrain_runs import ensure_pretrained, import_base, pretrain_config
     from weamlib.tokenize import TokenizerConfig, train_tokenizer
 
     suite, _ = small_suite
@@ -161,7 +162,8 @@ def test_continued_pretraining_from_an_imported_local_model(small_suite, tmp_pat
 
 
 def test_missing_hub_model_is_a_clear_error(run_store):
-    from weamlib.pretrain import PretrainConfig, import_base
+    from weamlib.pretrain import PretrainConfig
+    from weamlib.pretrain_runs import import_base
 
     with pytest.raises(
         ConfigError, match="'init_model' 'no-such-org/no-such-model': no such local"
@@ -171,7 +173,7 @@ def test_missing_hub_model_is_a_clear_error(run_store):
 
 def test_launch_pretraining_runs_accelerate_with_the_changed_settings(monkeypatch, run_store):
     from weamlib import study
-    from weamlib.pretrain import profile_settings
+    from weamlib.settings import profile_settings
 
     seen = []
     monkeypatch.setattr(subprocess, "run", lambda cmd, env: seen.append((cmd, env)) or subprocess.CompletedProcess(cmd, 0))  # fmt: skip

@@ -230,7 +230,7 @@ def test_digest_changes_with_dependencies_only(fake_pkg):
     after = codehash.code_digest(["weamlib.sub.rel"])
     assert after != before
     assert "weamlib.unrelated" in codehash.closure(["weamlib.sub.rel"])
-    edit(fake_pkg / "unrelated.py", "# now a dependency\n")
+    edit(fake_pkg / "unrelated.py", "Z = 1  # now a dependency\n")
     assert codehash.code_digest(["weamlib.sub.rel"]) != after
 
 
@@ -289,7 +289,7 @@ def test_run_defaults_to_the_module_of_fn(run_store):
 def test_package_digest_follows_any_edit(fake_pkg, tmp_path):
     store = RunStore(tmp_path / "store")
     key = store.key("a", Cfg(1))
-    edit(fake_pkg / "unrelated.py", "# any module counts for the whole package\n")
+    edit(fake_pkg / "unrelated.py", "W = 0  # any module counts for the whole package\n")
     assert store.key("a", Cfg(1)) != key
     key = store.key("a", Cfg(1))
     (fake_pkg / "sub" / "new.py").write_text("N = 1\n")  # a new module
@@ -310,8 +310,10 @@ def test_digest_is_cheap_when_memoised():
 
 def test_real_closures():
     corpus = codehash.closure(["weamlib.align.corpus"])
-    assert {"weamlib", "weamlib.align", "weamlib.runs", "weamlib.formats"} <= set(corpus)
+    assert {"weamlib", "weamlib.align", "weamlib.formats"} <= set(corpus)
     assert "weamlib.synth.suite" not in corpus and "weamlib.cli" not in corpus
+    # the run store's machinery never counts (codehash.NOT_HASHED)
+    assert not set(codehash.NOT_HASHED) & set(corpus)
     # cli imports its commands by a computed name: all of weamlib.commands counts
     assert {"weamlib.commands.fetch", "weamlib.commands.align"} <= set(
         codehash.closure(["weamlib.cli"])
@@ -321,19 +323,36 @@ def test_real_closures():
 def test_source_edited_after_import_is_refused(monkeypatch, run_store):
     """A loaded module whose file changed since: the code that would run is not the code
     hashed, so run() refuses to compute (a cached result is still found)."""
-    done = run_store.run("demo", {"a": 1}, lambda folder: {}, code=["weamlib.paths"])
-    path = codehash.module_file("weamlib.paths")
+    done = run_store.run("demo", {"a": 1}, lambda folder: {}, code=["weamlib.errors"])
+    path = codehash.module_file("weamlib.errors")
     stamp = codehash._LOADED_STAMPS[path]
     monkeypatch.setitem(codehash._LOADED_STAMPS, path, (stamp[0] - 1, *stamp[1:]))
-    with pytest.raises(codehash.SourceChangedError, match="paths.py changed after"):
-        codehash.check_unchanged(["weamlib.runs"])
+    with pytest.raises(codehash.SourceChangedError, match="errors.py changed after"):
+        codehash.check_unchanged(["weamlib.tokenize"])
     with pytest.raises(codehash.SourceChangedError):
         codehash.check_unchanged(None)
-    codehash.check_unchanged(["weamlib.errors"])  # does not import weamlib.paths
+    codehash.check_unchanged(["weamlib.digests"])  # does not import weamlib.errors
     with pytest.raises(codehash.SourceChangedError):
-        run_store.run("demo", {"a": 2}, lambda folder: {}, code=["weamlib.paths"])
+        run_store.run("demo", {"a": 2}, lambda folder: {}, code=["weamlib.errors"])
     assert not list((run_store.root / "demo").glob(".*"))  # nothing started
-    assert run_store.run("demo", {"a": 1}, lambda folder: {}, code=["weamlib.paths"]) == done
+    assert run_store.run("demo", {"a": 1}, lambda folder: {}, code=["weamlib.errors"]) == done
+
+
+def test_comment_edit_after_import_is_not_refused(monkeypatch, tmp_path):
+    """The loaded source and the file on disk differ only in a comment: same tree, so the
+    code running is the code hashed."""
+    path = codehash.module_file("weamlib.errors")
+    stamp, content = codehash._LOADED[path]
+    monkeypatch.setitem(codehash._LOADED, path, (stamp, b"# an old comment\n" + content))
+    monkeypatch.setitem(codehash._LOADED_STAMPS, path, stamp)
+    codehash.check_unchanged(["weamlib.errors"])  # same stamps: nothing to compare
+    newer = (stamp[0] - 1, *stamp[1:])
+    monkeypatch.setitem(codehash._LOADED, path, (newer, b"# an old comment\n" + content))
+    monkeypatch.setitem(codehash._LOADED_STAMPS, path, newer)
+    codehash.check_unchanged(["weamlib.errors"])  # stamps differ, tree the same
+    monkeypatch.setitem(codehash._LOADED, path, (newer, content + b"\nX_CHANGED = 1\n"))
+    with pytest.raises(codehash.SourceChangedError):
+        codehash.check_unchanged(["weamlib.errors"])
 
 
 def test_default_code_counts_functions_in_the_closure(run_store):
@@ -385,3 +404,77 @@ def test_a_run_finished_by_another_process_is_kept(run_store):
     assert again.path == final and (final / MARKER).is_file()
     assert (final / "a.txt").read_text() == "first"
     assert not list(final.parent.glob(".*tmp-*"))
+
+
+def test_normalised_source_ignores_comments_docstrings_and_layout():
+    base = b'"""Doc."""\nimport os\n\ndef f(x):\n    """Doc."""\n    return x + 1\n'
+    same = (
+        b"# a comment\nimport os  # why\n\n\ndef f(\n    x,\n):\n"
+        b'    """Another docstring,\n    over two lines."""\n    return (x + 1)\n'
+    )
+    assert codehash.normalised_source(base) == codehash.normalised_source(same)
+    for changed in (
+        base.replace(b"x + 1", b"x + 2"),
+        base.replace(b"import os", b"import sys"),
+        base.replace(b'    """Doc."""\n    return', b'    s = "Doc."\n    return'),
+    ):
+        assert codehash.normalised_source(changed) != codehash.normalised_source(base)
+    # a docstring-only body still parses to a tree of its own
+    assert codehash.normalised_source(b'def g():\n    """Only a doc."""\n') == (
+        codehash.normalised_source(b"def g():\n    pass\n")
+    )
+    assert codehash.normalised_source(b"def (:", ".py") == b"def (:"  # unparsable: bytes
+    assert codehash.normalised_source(b"/* c */", ".c") == b"/* c */"
+
+
+def _copy_package(tmp_path):
+    import shutil
+
+    copy = tmp_path / "weamlib"
+    shutil.copytree(
+        codehash.PACKAGE_DIR, copy, ignore=shutil.ignore_patterns("__pycache__", "*.so")
+    )
+    return copy
+
+
+def _comment_and_docstring_edit(path) -> None:
+    """Add a comment after every line that ends a statement safely, and change every
+    docstring's text: an edit that changes no computation."""
+    import ast
+
+    text = path.read_text(encoding="utf-8")
+    tree = ast.parse(text)
+    lines = text.splitlines(keepends=True)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            first = node.body[0] if node.body else None
+            if (
+                isinstance(first, ast.Expr)
+                and isinstance(first.value, ast.Constant)
+                and isinstance(first.value.value, str)
+                and first.lineno == first.end_lineno
+            ):
+                line = lines[first.lineno - 1]
+                lines[first.lineno - 1] = line.replace('"""', '"""Edited. ', 1)
+    text = "".join(lines)
+    path.write_text("# an edited comment\n" + text + "\n# and one at the end\n", encoding="utf-8")
+
+
+def test_comment_and_docstring_edits_of_every_module_keep_every_key(tmp_path):
+    from weamlib import runkinds
+
+    copy = _copy_package(tmp_path)
+    before = {m: codehash.code_digest(m, copy) for m in codehash.all_modules(copy)}
+    closures = {kind: codehash.code_digest(code, copy) for kind, code in runkinds.CODE.items()}
+    for path in sorted(copy.rglob("*.py")):
+        _comment_and_docstring_edit(path)
+    after = {m: codehash.code_digest(m, copy) for m in codehash.all_modules(copy)}
+    assert after == before
+    assert {k: codehash.code_digest(c, copy) for k, c in runkinds.CODE.items()} == closures
+    # ... while a change to the objectives' code re-keys pre-training (and what uses it)
+    objectives = copy / "objectives.py"
+    edit(objectives, "\nLOSS_SCALE = 2.0\n")
+    changed = {k: codehash.code_digest(c, copy) for k, c in runkinds.CODE.items()}
+    assert changed["pretrain"] != closures["pretrain"]
+    assert changed["tokenizer"] == closures["tokenizer"]
+    assert changed["synth"] == closures["synth"]

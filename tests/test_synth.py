@@ -14,21 +14,23 @@ import yaml
 from weamlib import formats
 from weamlib.cli import main as cli_main
 from weamlib.errors import ConfigError
+from weamlib.suitefiles import (
+    load_nli,
+    load_parallel,
+    load_qa,
+    load_question_types,
+    suite_languages,
+)
 from weamlib.synth import (
     SynthConfig,
     build_suite,
     ensure_suite,
     gold_links,
     load_language,
-    load_nli,
-    load_parallel,
-    load_qa,
-    load_question_types,
     load_spec,
     nli_label,
     realise,
     realise_question,
-    suite_languages,
 )
 from weamlib.synth.baselines import (
     hypothesis_only_accuracy,

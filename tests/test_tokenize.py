@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from weamlib.align import project_with_tokenizer
+from weamlib.align.projection import project_with_tokenizer
 from weamlib.errors import ConfigError
 from weamlib.tokenize import (
     SPECIAL_TOKENS,

@@ -10,10 +10,8 @@ from pathlib import Path
 
 from weamlib.digests import file_sha256
 from weamlib.paths import repo_root
+from weamlib.runkinds import RunSpec
 from weamlib.runs import RunStore
-
-# The code a pre-training benchmark times (the script imports it).
-TIMED_CODE = ("weamlib.pretrain", "weamlib.objectives", "weamlib.model")
 
 
 def run_benchmark(profile: str, steps: int, threads: int = 1, rounds: int = 3) -> dict:
@@ -59,7 +57,7 @@ def ensure_benchmark(
         result.pop("rows", None)
         return {**result, "measured_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
 
-    return (store or RunStore()).run("benchmark", config, compute, code=TIMED_CODE).results
+    return RunSpec("benchmark", config).run(store or RunStore(), compute).results
 
 
 def recorded_gpu_benchmarks(folder: str | Path | None = None):

@@ -19,7 +19,8 @@ from weamlib import stats
 from weamlib.errors import ConfigError
 from weamlib.finetune import NLIFinetuneConfig, ensure_nli_finetune
 from weamlib.model import ModelSize
-from weamlib.pretrain import PretrainConfig, ensure_pretrained, with_overrides
+from weamlib.pretrain import PretrainConfig, with_overrides
+from weamlib.pretrain_runs import ensure_pretrained
 from weamlib.runs import RunStore
 from weamlib.workers import run_parallel
 

@@ -9,10 +9,18 @@ sha256 of the closure's files, in sorted order of their paths relative to the pa
 folder, together with the non-Python sources (suffixes :data:`EXTRA_SUFFIXES`, e.g.
 ``align/eflomal_seed.c``) in each folder the closure touches.
 
+A Python file counts by its *normalised* source (:func:`normalised_source`): its syntax
+tree without docstrings, comments, formatting or line numbers. An edit that changes no
+computation (a comment, a docstring, re-wrapped lines) therefore keeps every digest; any
+change to the tree changes it. The tree's printed form depends on the Python minor
+version, so digests are comparable only under one (the environment pins 3.11). Other
+sources count byte for byte.
+
 Results are memoised per process and revalidated against the files' modification times,
 sizes and inodes, so a repeated call costs a few ``stat`` calls. :func:`check_unchanged`
-refuses sources edited after this process imported their modules
-(:class:`SourceChangedError`): the code running would not be the code hashed.
+refuses sources whose normalised form changed after this process imported their modules
+(:class:`SourceChangedError`): the code running would not be the code hashed. A comment
+or docstring edit in a running kernel is not refused.
 """
 
 from __future__ import annotations
@@ -30,8 +38,46 @@ PACKAGE = "weamlib"
 PACKAGE_DIR = Path(__file__).resolve().parent
 # Non-Python sources hashed with the modules of the folders they sit in.
 EXTRA_SUFFIXES = (".c",)
+# The run store's own machinery and the progress display: they decide where a result is
+# kept and what the terminal shows, never what a result is, so no digest counts them (and
+# a new run kind or a better progress bar re-keys nothing). The one documented exception
+# to "a run depends on everything it imports".
+NOT_HASHED = (
+    "weamlib.codehash",
+    "weamlib.paths",
+    "weamlib.progress",
+    "weamlib.runkinds",
+    "weamlib.runs",
+)
 
 Stamp = tuple[int, int, int]  # (st_mtime_ns, st_size, st_ino)
+
+
+def _strip_docstrings(tree: ast.AST) -> ast.AST:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            body = node.body
+            if (
+                body
+                and isinstance(body[0], ast.Expr)
+                and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)
+            ):
+                node.body = body[1:] or [ast.Pass()]
+    return tree
+
+
+def normalised_source(content: bytes, suffix: str = ".py") -> bytes:
+    """What of a source file counts for a digest: for Python, the dump of its syntax tree
+    without docstrings (comments, blank lines, formatting and positions are not in a tree);
+    a file that does not parse, and any other source, byte for byte."""
+    if suffix != ".py":
+        return content
+    try:
+        tree = ast.parse(content)
+    except (SyntaxError, ValueError):
+        return content
+    return ast.dump(_strip_docstrings(tree), include_attributes=False).encode()
 
 
 class SourceChangedError(RuntimeError):
@@ -50,6 +96,10 @@ def _stamp(path: Path) -> Stamp:
     return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
+def _sources_of_tree(root: Path) -> dict[Path, tuple[Stamp, bytes]]:
+    return {path: (stamp, path.read_bytes()) for path, stamp in _stamps_of_tree(root).items()}
+
+
 def _stamps_of_tree(root: Path) -> dict[Path, Stamp]:
     found: dict[Path, Stamp] = {}
     for dirpath, dirnames, filenames in os.walk(root):
@@ -62,8 +112,10 @@ def _stamps_of_tree(root: Path) -> dict[Path, Stamp]:
 
 
 # The sources as they were when this module was first imported (early in any process that
-# uses the run store), to detect files edited after their module was loaded.
-_LOADED_STAMPS = _stamps_of_tree(PACKAGE_DIR)
+# uses the run store), to detect files edited after their module was loaded: stamps for a
+# cheap check, bytes to tell an edit of the tree from one of comments or docstrings.
+_LOADED = _sources_of_tree(PACKAGE_DIR)
+_LOADED_STAMPS = {path: stamp for path, (stamp, _) in _LOADED.items()}
 
 
 def module_file(module: str, package_dir: Path | None = None) -> Path | None:
@@ -151,8 +203,8 @@ def _with_parents(module: str) -> list[str]:
 
 def closure(modules: Iterable[str], package_dir: Path | None = None) -> dict[str, Path]:
     """``{module: source file}`` for ``modules``, their parent packages and every weamlib
-    module they import, transitively. Raises ValueError for a name that is not a weamlib
-    module."""
+    module they import, transitively, less :data:`NOT_HASHED`. Raises ValueError for a
+    name that is not a weamlib module."""
     root = package_dir or PACKAGE_DIR
     todo: list[str] = []
     for module in modules:
@@ -162,7 +214,7 @@ def closure(modules: Iterable[str], package_dir: Path | None = None) -> dict[str
     seen: dict[str, Path] = {}
     while todo:
         module = todo.pop()
-        if module in seen:
+        if module in seen or module in NOT_HASHED:
             continue
         path = module_file(module, root)
         if path is None:
@@ -184,6 +236,7 @@ def closure(modules: Iterable[str], package_dir: Path | None = None) -> dict[str
 def _check_loaded(stamps: Iterable[tuple[Path, Stamp]]) -> None:
     """Refuse a digest of files edited after this process imported their modules."""
     changed = [p for p, st in stamps if _LOADED_STAMPS.get(p, st) != st]
+    changed = [p for p in changed if not _same_tree_as_loaded(p)]
     if not changed:
         return
     loaded = {
@@ -199,6 +252,17 @@ def _check_loaded(stamps: Iterable[tuple[Path, Stamp]]) -> None:
                 " running is not the code on disk; restart the process (kernel) to use"
                 " the run store"
             )
+
+
+def _same_tree_as_loaded(path: Path) -> bool:
+    loaded = _LOADED.get(path)
+    if loaded is None or loaded[0] != _LOADED_STAMPS.get(path):
+        return False  # no copy of the loaded source to compare with
+    try:
+        now = path.read_bytes()
+    except OSError:
+        return False
+    return normalised_source(now, path.suffix) == normalised_source(loaded[1], path.suffix)
 
 
 def _compute(modules: tuple[str, ...], root: Path) -> tuple[tuple[tuple[Path, Stamp], ...], str]:
@@ -231,6 +295,7 @@ def _compute_once(
         if path.suffix == ".py" and _parsed[path][0] != stamp:
             return None  # changed since its imports were read
         rel = path.relative_to(root).as_posix().encode()
+        content = normalised_source(content, path.suffix)
         h.update(b"%d:%s%d:" % (len(rel), rel, len(content)))
         h.update(content)
         stamps.append((path, stamp))

@@ -52,13 +52,12 @@ from weamlib.formats import NLI_LABELS, NLIExample, QAExample
 from weamlib.heads import NLI_HEADS
 from weamlib.progress import trainer_callback
 from weamlib.qa import QAFeatureConfig, decode_spans, encode_qa_eval, encode_qa_train
+from weamlib.runkinds import RunSpec
 from weamlib.runs import Run, RunStore
-from weamlib.synth import load_nli, load_qa, qa_path, suite_languages
+from weamlib.suitefiles import load_nli, load_qa, qa_path, suite_languages
 
 KIND = "finetune_nli"
 QA_KIND = "finetune_qa"
-CODE = ("weamlib.finetune",)  # the modules a fine-tuning run depends on (with their imports)
-FORMAT = 2  # bump when what a run computes changes (new cache keys)
 SETTINGS = ("zero-shot", "translate-train")
 TRANSLATE_TRAIN = ("mix", "union")
 SPLITS = ("dev", "test")
@@ -720,7 +719,6 @@ def _training_set(load, suite, train_languages, cfg):
 
 def _run_config(task, cfg, model_dir, suite, languages, splits, setting, train_languages, save):
     return {
-        "format": FORMAT,
         "task": task,
         **dataclasses.asdict(cfg),
         "model": model_digest(model_dir),
@@ -823,7 +821,7 @@ def ensure_nli_finetune(
             "train_languages": train_langs,
         }
 
-    return (store or RunStore()).run(KIND, config, compute, code=CODE)
+    return RunSpec(KIND, config).run(store or RunStore(), compute)
 
 
 def qa_run_config(
@@ -918,7 +916,7 @@ def ensure_qa_finetune(
             "train_languages": train_langs,
         }
 
-    return (store or RunStore()).run(QA_KIND, config, compute, code=CODE)
+    return RunSpec(QA_KIND, config).run(store or RunStore(), compute)
 
 
 def results_frame(runs: Mapping[str, Run | Iterable[Run]], **columns):

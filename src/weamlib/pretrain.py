@@ -6,18 +6,21 @@
 * ``mlm_control``, ``tlm``, ``word_aligned``, ``weam``: continued from the base model on the
   en-X parallel corpora, with the same steps, batch size (in *pairs*) and schedule.
 
-Runs are cached in the run store (kind ``"pretrain"``); a killed run resumes from the last
-Trainer checkpoint (kept in ``<store>/pretrain-checkpoints/<key>/``) on the next call. The
-finished run folder holds ``model/``: a ``BertForMaskedLM`` ``save_pretrained`` folder with
-the tokenizer and the Trainer's ``trainer_state.json`` (``log_history`` has the losses).
+This module is the computation of a ``"pretrain"`` run (:func:`compute_pretraining`) and
+all its key depends on as code; :mod:`weamlib.pretrain_runs` finds, keys and stores the
+runs. A killed run resumes from the last Trainer checkpoint on the next call. The finished
+run folder holds ``model/``: a ``BertForMaskedLM`` ``save_pretrained`` folder with the
+tokenizer and the Trainer's ``trainer_state.json`` (``log_history`` has the losses).
+
+May import: :mod:`weamlib.objectives`, :mod:`weamlib.model`, :mod:`weamlib.tokenize`,
+:mod:`weamlib.suitefiles`, :mod:`weamlib.formats` and below; never the aligners, the suite
+generator, the run store's orchestration or the notebook pipeline.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
-import shutil
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -27,16 +30,11 @@ import torch
 
 from weamlib import formats
 from weamlib import objectives as obj
-from weamlib.digests import suite_digest, tokenizer_digest
 from weamlib.errors import ConfigError
 from weamlib.model import BertForWeamPreTraining, ModelSize, save_mlm
 from weamlib.progress import trainer_callback
-from weamlib.runs import Run, RunStore
+from weamlib.suitefiles import load_mono, load_parallel, parallel_paths, suite_languages
 from weamlib.tokenize import encode_words
-
-CHAPTER = "03_pretraining"  # the profile section that holds the pre-training settings
-PIPELINE_ALIGNER = {"eflomal": "eflomal", "fastalign": "fastalign"}
-SYMMETRIZE = "grow-diag-final-and"
 
 
 @dataclass(frozen=True)
@@ -206,8 +204,6 @@ def mixture(per_lang: dict[str, list], total: int, smoothing: float, seed: int) 
 
 def mono_examples(suite, tokenizer, max_pieces: int) -> dict[str, list[tuple[int, ...]]]:
     """The suite's monolingual sentences as id tuples (no specials), per language."""
-    from weamlib.synth import load_mono, suite_languages
-
     out = {}
     for lang in suite_languages(suite):
         lines = [line for line in load_mono(suite, lang) if line.strip()]
@@ -219,47 +215,23 @@ def mono_examples(suite, tokenizer, max_pieces: int) -> dict[str, list[tuple[int
 def parallel_pairs(suite, lang: str):
     """``(pairs, gold)`` of the en-``lang`` corpus: word-list pairs, and one LinkSet per
     pair when the suite has gold links (the synthetic suite), else None (real data)."""
-    from weamlib.synth import load_parallel, parallel_paths
-
     text, gold = parallel_paths(suite, lang)
     if gold.is_file():
         return load_parallel(suite, lang)
     return formats.read_parallel(text), None
 
 
-def pair_links(suite, lang: str, source: str, seed: int, store: RunStore | None) -> list:
-    """Word links of every en-``lang`` pair for ``alignment_source`` (see
-    :func:`weamlib.objectives.alignment_for_source`)."""
-    from weamlib.align import ensure_alignments, load_links
-
-    pairs, gold = parallel_pairs(suite, lang)
-    if gold is None and source in ("gold", "shuffled"):
-        raise ConfigError(
-            f"alignment_source {source!r} needs gold links, and the en-{lang} corpus of"
-            f" {suite} has none (real data): use eflomal, fastalign or none"
-        )
-    lengths = [(len(s), len(t)) for s, t in pairs]
-    predicted = None
-    if source in PIPELINE_ALIGNER:
-        run = ensure_alignments(suite, f"en-{lang}", PIPELINE_ALIGNER[source], SYMMETRIZE, 0, store)
-        predicted = load_links(run)
-    gold_links = None if gold is None else [sorted(ls.sure) for ls in gold]
-    return obj.alignment_for_source(source, gold_links, predicted, lengths, seed)
-
-
 def pair_examples(
-    suite, tokenizer, cfg: PretrainConfig, store: RunStore | None = None
+    suite, tokenizer, cfg: PretrainConfig, links: dict[str, list]
 ) -> dict[str, list[obj.PairExample]]:
     """The en-X training pairs of every language (the last ``heldout_pairs`` of each corpus
-    are held out for the representation probes), tokenised, with subword links."""
-    from weamlib.synth import suite_languages
+    are held out for the representation probes), tokenised, with subword links.
 
+    ``links[lang]``: the word links of every en-``lang`` pair, in corpus order.
+    """
     out = {}
     for lang in suite_languages(suite)[1:]:
         pairs, _ = parallel_pairs(suite, lang)
-        links = pair_links(
-            suite, lang, cfg.alignment_source if cfg.uses_alignment else "none", cfg.seed, store
-        )
         keep = len(pairs) - cfg.heldout_pairs
         if keep < 1:
             raise ConfigError(
@@ -270,7 +242,7 @@ def pair_examples(
         tgt = encode_words(tokenizer, [t for _, t in pairs[:keep]])
         out[lang] = [
             obj.make_pair_example(sc, tc, si, ti, wl, cfg.subword_alignment, cfg.max_pieces)
-            for (si, sc), (ti, tc), wl in zip(src, tgt, links[:keep], strict=True)
+            for (si, sc), (ti, tc), wl in zip(src, tgt, links[lang][:keep], strict=True)
         ]
     return out
 
@@ -457,14 +429,7 @@ def train(
     }
 
 
-# --- the cached entry points ---------------------------------------------------------------
-
-
-def study_tokenizer(suite, vocab_size: int, store: RunStore | None = None):
-    """The one tokenizer of the study for this suite and vocabulary size."""
-    from weamlib.tokenize import ensure_tokenizer
-
-    return ensure_tokenizer(suite, vocab_size=vocab_size, store=store)
+# --- one run ----------------------------------------------------------------------------
 
 
 def world() -> tuple[int, int]:
@@ -475,247 +440,56 @@ def world() -> tuple[int, int]:
     return int(os.environ.get("RANK", "0")), int(os.environ.get("WORLD_SIZE", "1"))
 
 
-def _wait_for_everyone() -> None:
-    if world()[1] > 1:
-        from accelerate import PartialState
+def compute_pretraining(
+    folder: Path,
+    suite,
+    cfg: PretrainConfig,
+    size: ModelSize,
+    tokenizer,
+    links: dict[str, list] | None,
+    init_dir: Path | None,
+    checkpoint_dir: Path,
+    progress: bool = True,
+) -> dict:
+    """Train the run of ``cfg`` into ``folder/model`` (the body of a ``"pretrain"`` run).
 
-        PartialState().wait_for_everyone()
+    ``links``: the word links of every en-X pair for the continued objectives
+    (:func:`weamlib.pretrain_runs.pair_links`), None for the base model.
+    """
+    if cfg.objective == "base":
+        per_lang = mono_examples(suite, tokenizer, cfg.max_pieces)
+    else:
+        per_lang = pair_examples(suite, tokenizer, cfg, links)
+    dataset = mixture(per_lang, cfg.steps * cfg.batch_size, cfg.smoothing, cfg.seed)
+    results = train(
+        cfg, size, tokenizer, dataset, folder / "model", checkpoint_dir, init_dir, progress
+    )
+    n_tokens = sum(_real_tokens(ex) for ex in dataset)
+    results["tokens_per_second"] = n_tokens / results["seconds"] if results["seconds"] else None
+    results["examples"] = {k: len(v) for k, v in per_lang.items()}
+    return results
 
 
-def import_base(cfg: PretrainConfig, store: RunStore | None = None) -> Run:
-    """The base model given by ``cfg.init_model`` (a Hub id such as
-    ``bert-base-multilingual-cased``, or a local ``save_pretrained`` folder), stored as a
-    run like a trained base model, so every later step reads it the same way. A local
-    folder is keyed by the digest of its files, a Hub id by the id (the download is
-    cached by ``transformers``; ``HF_HUB_OFFLINE=1`` reads only that cache)."""
+def import_model(source: str, folder: Path, name: str) -> dict:
+    """Copy a Hugging Face BERT (Hub id or local folder) into ``folder/model`` (the body of
+    an imported base run)."""
     from transformers import AutoTokenizer, BertForMaskedLM
 
     from weamlib.digests import model_digest
 
-    store = store or RunStore()
-    local = Path(cfg.init_model).expanduser()
-    source = str(local.resolve()) if local.is_dir() else cfg.init_model
-    config = {"import": cfg.init_model, "digest": model_digest(local) if local.is_dir() else None}
-
-    def compute(folder: Path) -> dict:
-        try:
-            tokenizer = AutoTokenizer.from_pretrained(source)
-            model = BertForMaskedLM.from_pretrained(source)
-        except OSError as err:
-            raise ConfigError(
-                f"parameter 'init_model' {cfg.init_model!r}: no such local model folder, and"
-                f" the Hub model could not be loaded ({err}). Download it once with network"
-                " (or point init_model at a save_pretrained folder)."
-            ) from err
-        save_mlm(model, tokenizer, folder / "model")
-        return {
-            "objective": "base",
-            "init_model": cfg.init_model,
-            "parameters": sum(p.numel() for p in model.parameters()),
-            "vocab_size": len(tokenizer),
-            "digest": model_digest(folder / "model"),
-        }
-
-    return store.run("pretrain", config, compute, code=("weamlib.pretrain",))
-
-
-def pretrain_config(
-    suite, cfg: PretrainConfig, size: ModelSize, vocab_size: int, init_run: Run | None,
-    store: RunStore,
-) -> dict:  # fmt: skip
-    """The cache key of the run of ``cfg`` (continued from ``init_run``, or None)."""
-    if init_run is not None and init_run.results.get("init_model"):  # an imported model
-        from transformers import AutoTokenizer
-
-        tokenizer = AutoTokenizer.from_pretrained(str(init_run.file("model")))
-    else:
-        tokenizer = study_tokenizer(suite, vocab_size, store)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(source)
+        model = BertForMaskedLM.from_pretrained(source)
+    except OSError as err:
+        raise ConfigError(
+            f"parameter 'init_model' {name!r}: no such local model folder, and the Hub"
+            f" model could not be loaded ({err}). Download it once with network (or point"
+            " init_model at a save_pretrained folder)."
+        ) from err
+    save_mlm(model, tokenizer, folder / "model")
     return {
-        "pretrain": cfg.key(),
-        "model": asdict(size),
-        "suite": suite_digest(suite),
-        "tokenizer": tokenizer_digest(tokenizer),
-        "init": init_run.path.name if init_run else None,
-    }, tokenizer
-
-
-def find_pretrained(
-    suite, cfg: PretrainConfig, size: ModelSize, vocab_size: int, base: PretrainConfig | None,
-    store: RunStore | None = None,
-) -> Run | None:  # fmt: skip
-    """The stored run of ``cfg``, or None; trains nothing but the base model if needed."""
-    store = store or RunStore()
-    if cfg.objective == "base":
-        if cfg.init_model:
-            return import_base(cfg, store)
-        config, _ = pretrain_config(suite, cfg, size, vocab_size, None, store)
-    else:
-        init_run = ensure_pretrained(suite, base, size, vocab_size, None, store)
-        config, _ = pretrain_config(suite, cfg, size, vocab_size, init_run, store)
-    return store.get("pretrain", config, code=("weamlib.pretrain",))
-
-
-def ensure_pretrained(
-    suite,
-    cfg: PretrainConfig,
-    size: ModelSize,
-    vocab_size: int,
-    base: PretrainConfig | None = None,
-    store: RunStore | None = None,
-    progress: bool = True,
-) -> Run:
-    """The pre-trained model of ``cfg``, trained once and cached (kind ``"pretrain"``).
-
-    A continued objective needs ``base`` (the base model's config), which is trained (or,
-    with ``init_model``, imported) first if it is not in the store. ``run.file("model")``
-    is the ``save_pretrained`` folder. Under ``accelerate launch`` every process trains
-    its share of each batch and the main process stores the run.
-    """
-    store = store or RunStore()
-    suite = Path(suite)
-    if cfg.objective == "base" and cfg.init_model:
-        return import_base(cfg, store)
-    init_run = None
-    if cfg.objective != "base":
-        if base is None or base.objective != "base":
-            raise ConfigError(
-                f"objective {cfg.objective!r} continues from a base model: give `base`"
-            )
-        init_run = ensure_pretrained(suite, base, size, vocab_size, None, store, progress)
-    config, tokenizer = pretrain_config(suite, cfg, size, vocab_size, init_run, store)
-    checkpoint_dir = store.root / "pretrain-checkpoints" / store.path("pretrain", config).name
-
-    def compute(folder: Path) -> dict:
-        if cfg.objective == "base":
-            per_lang = mono_examples(suite, tokenizer, cfg.max_pieces)
-        else:
-            per_lang = pair_examples(suite, tokenizer, cfg, store)
-        dataset = mixture(per_lang, cfg.steps * cfg.batch_size, cfg.smoothing, cfg.seed)
-        results = train(
-            cfg,
-            size,
-            tokenizer,
-            dataset,
-            folder / "model",
-            checkpoint_dir,
-            init_run.file("model") if init_run else None,
-            progress,
-        )
-        n_tokens = sum(_real_tokens(ex) for ex in dataset)
-        results["tokens_per_second"] = n_tokens / results["seconds"] if results["seconds"] else None
-        results["examples"] = {k: len(v) for k, v in per_lang.items()}
-        return results
-
-    rank, size_ = world()
-    if size_ > 1 and rank != 0:
-        found = store.get("pretrain", config, code=("weamlib.pretrain",))
-        if found is None:  # train alongside the main process, which stores the run
-            import tempfile
-
-            with tempfile.TemporaryDirectory() as tmp:
-                compute(Path(tmp))
-            _wait_for_everyone()
-            found = store.get("pretrain", config, code=("weamlib.pretrain",))
-        if found is None:
-            raise RuntimeError(f"rank {rank}: the main process did not store the run")
-        return found
-    cached = store.get("pretrain", config, code=("weamlib.pretrain",))
-    run = cached or store.run("pretrain", config, compute)
-    if cached is None:
-        _wait_for_everyone()
-    shutil.rmtree(checkpoint_dir, ignore_errors=True)
-    return run
-
-
-def loss_history(run: Run) -> list[dict]:
-    """The logged training losses of a pre-training run (``trainer_state.json``)."""
-    state = json.loads(run.file("model/trainer_state.json").read_text(encoding="utf-8"))
-    return [h for h in state["log_history"] if "loss" in h]
-
-
-# --- the study's settings per profile ------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StudySettings:
-    """The pre-training regime of a profile: one tokenizer, one model size, the base run and
-    the continued runs (shared settings plus per-objective ones)."""
-
-    vocab_size: int
-    size: ModelSize
-    base: PretrainConfig
-    continued: dict
-    objectives: dict
-
-    def config(self, objective: str, seed: int | None = None, **overrides) -> PretrainConfig:
-        """The config of ``objective``: profile settings, then ``overrides`` (names checked)."""
-        if objective == "base":
-            values = asdict(self.base)
-        else:
-            if objective not in obj.OBJECTIVES:
-                raise ConfigError(
-                    f"unknown objective {objective!r}; choose one of {', '.join(obj.OBJECTIVES)}"
-                )
-            values = {**self.continued, **self.objectives.get(objective, {})}
-        values = {**values, "objective": objective}
-        if seed is not None:
-            values["seed"] = seed
-        return with_overrides(PretrainConfig, values, overrides, "pre-training")
-
-
-def settings_from_parameters(params: dict) -> StudySettings:
-    """:class:`StudySettings` from the pre-training chapter's parameters (``vocab_size``,
-    ``model``, ``base``, ``continued``, ``objectives``)."""
-    size = with_overrides(ModelSize, {}, dict(params.get("model") or {}), "model")
-    base = with_overrides(
-        PretrainConfig, {"objective": "base"}, dict(params.get("base") or {}), "base"
-    )
-    continued = dict(params.get("continued") or {})
-    with_overrides(PretrainConfig, {"objective": "tlm"}, continued, "continued")
-    objectives = {k: dict(v or {}) for k, v in (params.get("objectives") or {}).items()}
-    for name, values in objectives.items():
-        if name not in obj.OBJECTIVES or name == "base":
-            raise ConfigError(f"parameter 'objectives': unknown continued objective {name!r}")
-        with_overrides(PretrainConfig, {**continued, "objective": name}, values, name)
-    vocab = params.get("vocab_size")
-    _positive_int("vocab_size", vocab, minimum=6)
-    return StudySettings(vocab, size, base, continued, objectives)
-
-
-def profile_settings(profile: str) -> StudySettings:
-    """The settings of ``profile``: the pre-training chapter's parameters cell overridden by
-    the profile's ``03_pretraining`` section (the same values the book runs with)."""
-    from weamlib.pipeline import declared_parameters, notebooks_dir, resolve_parameters
-
-    source = notebooks_dir() / f"{CHAPTER}.py"
-    params = {**declared_parameters(source), **resolve_parameters(source, profile)}
-    return settings_from_parameters(params)
-
-
-def suite_profile(profile: str) -> str:
-    """The synthetic suite of a profile: ``smoke`` for the smoke profiles, else ``default``
-    (the real-data profiles show it in the data and alignment chapters)."""
-    return "smoke" if profile in ("smoke", "paper-smoke") else "default"
-
-
-def _pretrain_job(suite, cfg, size, vocab_size, base, root: str) -> str:
-    return str(ensure_pretrained(suite, cfg, size, vocab_size, base, RunStore(root), True).path)
-
-
-def loss_frame(runs: dict[str, Run]):
-    """Tidy frame of the logged losses: model, step, loss, mlm_loss, cross_loss."""
-    import pandas as pd
-
-    rows = []
-    for name, run in runs.items():
-        for h in loss_history(run):
-            rows.append(
-                {
-                    "model": name,
-                    "step": h["step"],
-                    "loss": h["loss"],
-                    "mlm_loss": h.get("mlm_loss"),
-                    "cross_loss": h.get("cross_loss"),
-                }
-            )
-    return pd.DataFrame(rows)
+        "objective": "base",
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "vocab_size": len(tokenizer),
+        "digest": model_digest(folder / "model"),
+    }

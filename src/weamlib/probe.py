@@ -40,6 +40,7 @@ import numpy as np
 
 from weamlib.digests import model_digest, suite_digest
 from weamlib.errors import ConfigError
+from weamlib.runkinds import RunSpec
 from weamlib.runs import RunStore
 
 DIRECTIONS = ("en→xx", "xx→en")
@@ -492,7 +493,8 @@ def probe_model(
     loaded (then ``model_dir`` is not read). A real-data suite has no gold links: the word
     probe then pairs the words eflomal links one-to-one (the pre-training links).
     """
-    from weamlib.pretrain import pair_links, parallel_pairs
+    from weamlib.pretrain import parallel_pairs
+    from weamlib.pretrain_runs import pair_links
 
     if model is None or tokenizer is None:
         model, tokenizer = load_model(model_dir, device)
@@ -579,7 +581,7 @@ def ensure_probe(
         )
         return {"rows": frame.to_dict(orient="records")}
 
-    run = (store or RunStore()).run("probe", config, compute)
+    run = RunSpec("probe", config).run(store or RunStore(), compute)
     return pd.DataFrame(run.results["rows"])
 
 

@@ -42,10 +42,11 @@ from pathlib import Path
 
 from weamlib import formats
 from weamlib.errors import ConfigError
+from weamlib.runkinds import RunSpec
 from weamlib.runs import RunStore
 
 KIND = "realsuite"
-FORMAT = 1
+FORMAT = 1  # the manifest layout version (not part of the cache key)
 PARALLEL_SOURCES = ("tatoeba", "opus100", "un_v1.0", "paracrawl_en_sw")
 NLI_SOURCES = ("xnli-dev-stand-in", "multinli")
 QA_SOURCES = ("tydiqa-stand-in", "squad")
@@ -250,7 +251,7 @@ def split_pairs(pairs, lang: str) -> list[tuple[list[str], list[str]]]:
 def write_suite(cfg: RealSuiteConfig, folder: Path, data_dir=None, sources=None) -> dict:
     """Write the suite of ``cfg`` into ``folder`` (which must be empty or absent)."""
     from weamlib.digests import file_sha256
-    from weamlib.synth.suite import qa_filename
+    from weamlib.suitefiles import qa_filename
 
     started = time.perf_counter()
     folder.mkdir(parents=True, exist_ok=True)
@@ -328,7 +329,6 @@ def ensure_real_suite(
         config = REAL_SUITES[name]
     sources = {_relative(p, data_dir): file_sha256(p) for p in input_files(config, data_dir)}
     key = {
-        "format": FORMAT,
         "config": dataclasses.asdict(config),
         "inputs": sorted(sources.values()),
     }
@@ -337,7 +337,7 @@ def ensure_real_suite(
         return write_suite(config, folder / "suite", data_dir, sources)
 
     store = store or RunStore()
-    return store.run(KIND, key, build, code=("weamlib.realsuite",)).path / "suite"
+    return RunSpec(KIND, key).run(store, build).path / "suite"
 
 
 def is_real_suite(suite) -> bool:
@@ -348,7 +348,7 @@ def is_real_suite(suite) -> bool:
 def task_languages(suite, task: str) -> list[str]:
     """The languages ``task`` ("xnli"/"nli" or "mlqa"/"qa") is evaluated in: the real
     suite's own list, else every language of the suite."""
-    from weamlib.synth.suite import load_manifest
+    from weamlib.suitefiles import load_manifest
 
     manifest = load_manifest(suite)
     key = {"xnli": "nli", "mlqa": "qa"}.get(task, task)
@@ -394,7 +394,7 @@ def suite_table(suite):
     per language (a DataFrame; columns ``role``, ``source`` and one per language)."""
     import pandas as pd
 
-    from weamlib.synth.suite import load_manifest
+    from weamlib.suitefiles import load_manifest
 
     manifest = load_manifest(suite)
     cfg = manifest["config"]

@@ -28,19 +28,11 @@ import numpy as np
 
 from weamlib import finetune as ft
 from weamlib.errors import ConfigError
-from weamlib.pretrain import (
-    CHAPTER,
-    PretrainConfig,
-    StudySettings,
-    _pretrain_job,
-    ensure_pretrained,
-    find_pretrained,
-    pair_links,
-    profile_settings,
-    suite_profile,
-    with_overrides,
-)
+from weamlib.pretrain import PretrainConfig, with_overrides
+from weamlib.pretrain_runs import _pretrain_job, ensure_pretrained, find_pretrained, pair_links
+from weamlib.runkinds import RunSpec
 from weamlib.runs import Run, RunStore
+from weamlib.settings import CHAPTER, StudySettings, profile_settings, suite_profile
 from weamlib.workers import run_parallel
 
 MODELS = ("base", "mlm_control", "tlm", "word_aligned", "weam")
@@ -177,7 +169,7 @@ def pretrain_variants(
         for name, (objective, overrides) in variants.items()
     }
     ensure_pretrained(suite, settings.base, settings.size, settings.vocab_size, None, store)
-    from weamlib.synth import suite_languages
+    from weamlib.suitefiles import suite_languages
 
     todo = {
         name: cfg
@@ -286,7 +278,7 @@ class _Job:
         make = ft.nli_run_config if self.task == "xnli" else ft.qa_run_config
         kind = ft.KIND if self.task == "xnli" else ft.QA_KIND
         config = make(self.model_dir, self.suite, self.cfg, **self.arguments())
-        return store.get(kind, config, code=ft.CODE)
+        return RunSpec(kind, config).get(store)
 
     def run(self, store: RunStore) -> Run:
         ensure = ft.ensure_nli_finetune if self.task == "xnli" else ft.ensure_qa_finetune
@@ -674,7 +666,7 @@ def input_lengths(profile: str, store: RunStore | None = None) -> dict:
     (premise + hypothesis) and QA (question + context)."""
     from transformers import AutoTokenizer
 
-    from weamlib.synth import load_nli, load_qa
+    from weamlib.suitefiles import load_nli, load_qa
 
     suite = study_suite(profile, store)
     settings = profile_settings(profile)
@@ -710,46 +702,72 @@ def lr_table(frame, a: str = "weam", b: str = "tlm", split: str = "test"):
 
 
 def plot_languages(frame, task: str, metric: str | None = None, split: str = "test"):
-    """Bar charts per language (mean over seeds, bars: SD), one panel per setting."""
+    """Bars per language (mean over seeds, whiskers: SD), one bar per model, one panel per
+    setting stacked in the column; languages by name on the x axis, chance marked for NLI."""
     import matplotlib.pyplot as plt
     import seaborn as sns
+
+    from weamlib import plots
 
     metric = metric or TASKS[task]
     rows = frame[(frame.task == task) & (frame.metric == metric) & (frame.split == split)].copy()
     rows["model"] = rows.model.map(lambda m: LABELS.get(m, m))
     settings = list(dict.fromkeys(rows.setting))
-    fig, axes = plt.subplots(1, len(settings), figsize=(7 * len(settings), 3.8), sharey=True)
-    axes = [axes] if len(settings) == 1 else list(axes)
-    for ax, setting in zip(axes, settings, strict=True):
+    languages = list(dict.fromkeys(rows.language))
+    fig, axes = plt.subplots(
+        len(settings), 1, figsize=(plots.COLUMN_WIDTH, 2.9 * len(settings) + 0.6), sharey=True,
+        squeeze=False,
+    )  # fmt: skip
+    palette = plots.model_colours()
+    order = [LABELS.get(m, m) for m in MODELS if LABELS.get(m, m) in set(rows.model)]
+    order += [m for m in dict.fromkeys(rows.model) if m not in order]
+    for k, (ax, setting) in enumerate(zip(axes[:, 0], settings, strict=True)):
         sns.barplot(
             data=rows[rows.setting == setting], x="language", y="value", hue="model",
-            errorbar="sd", ax=ax,
+            order=languages, hue_order=order, errorbar="sd", ax=ax,
+            palette={m: palette.get(m, "grey") for m in order}, legend=k == 0,
         )  # fmt: skip
-        ax.set_title(f"{task.upper()} {setting} ({split})")
+        if metric == "accuracy" and task == "xnli":
+            ax.axhline(100 / 3, color="black", linestyle=":", lw=1, label="chance")
+        ax.set_title(f"{task.upper()} {setting} ({split})", fontsize=11)
         ax.set_ylabel(metric)
-        ax.legend(fontsize=7, ncol=2)
+        ax.set_xlabel("")
+        ax.set_xticks(range(len(languages)), [plots.language_label(c) for c in languages],
+                      fontsize=8)  # fmt: skip
+    sns.move_legend(axes[0, 0], "lower center", bbox_to_anchor=(0.5, 1.12), ncol=3,
+                    frameon=False, fontsize=8, title=None)  # fmt: skip
     fig.tight_layout()
     return fig
 
 
 def plot_levels(frame, factor: str, reference: float | str | None = None, split: str = "test"):
     """Curve of the non-English average (and English) over an ablation's levels: mean over
-    seeds with a 95 % t interval of the per-seed values."""
+    seeds with a 95 % t interval of the per-seed values; the paper's value (``reference``)
+    marked."""
     import matplotlib.pyplot as plt
     import seaborn as sns
+
+    from weamlib import plots
 
     rows = frame[(frame.factor == factor) & (frame.split == split)].copy()
     rows["where"] = rows.language.map(lambda x: "English" if x == "en" else "other languages")
     per = rows.groupby(["level", "seed", "where"]).value.mean().reset_index()
-    fig, ax = plt.subplots(figsize=(6.5, 3.6))
+    fig, ax = plt.subplots(figsize=(plots.COLUMN_WIDTH * 0.85, 3.6))
+    levels = list(dict.fromkeys(rows.level))
     numeric = all(isinstance(v, int | float) for v in per.level)
-    plot = sns.lineplot if numeric else sns.pointplot
-    kwargs = {"marker": "o"} if numeric else {"linestyle": "none"}
-    plot(data=per, x="level", y="value", hue="where", errorbar=("ci", 95), ax=ax, **kwargs)
-    if reference is not None and numeric:
-        ax.axvline(reference, color="grey", linestyle=":", label="paper's value")
-    ax.set_xlabel(factor)
+    palette = dict(zip(["other languages", "English"], plots.colours(2), strict=True))
+    if numeric:
+        sns.lineplot(data=per, x="level", y="value", hue="where", errorbar=("ci", 95), ax=ax,
+                     marker="o", palette=palette, err_style="band")  # fmt: skip
+        ax.set_xticks(sorted(levels))
+    else:
+        sns.pointplot(data=per, x="level", y="value", hue="where", errorbar=("ci", 95),
+                      ax=ax, order=levels, linestyle="none", dodge=0.25, palette=palette,
+                      capsize=0.1)  # fmt: skip
+    if reference is not None:
+        plots.mark_reference(ax, levels, reference)
+    ax.set_xlabel(factor.rstrip("_").replace("_", " "))
     ax.set_ylabel(TASKS.get(rows.task.iloc[0], "value") if len(rows) else "value")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     fig.tight_layout()
     return fig

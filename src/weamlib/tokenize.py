@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from weamlib.errors import ConfigError
+from weamlib.runkinds import RunSpec
 from weamlib.runs import RunStore
 
 SPECIAL_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
@@ -230,7 +231,7 @@ def ensure_tokenizer(
         tok.save_pretrained(str(folder / "tokenizer"))
         return {"vocab_size": len(tok), "languages": [p.stem for p in files]}
 
-    run = (store or RunStore()).run("tokenizer", config, compute)
+    run = RunSpec("tokenizer", config).run(store or RunStore(), compute)
     return AutoTokenizer.from_pretrained(str(run.file("tokenizer")))
 
 

@@ -24,6 +24,7 @@ from weamlib.align.fastalign import FastAlignConfig, fastalign
 from weamlib.align.metrics import alignment_scores
 from weamlib.align.symmetrize import check_method, symmetrize_corpus
 from weamlib.errors import ConfigError, DataFormatError
+from weamlib.runkinds import RunSpec
 from weamlib.runs import Run, RunStore
 
 Link = tuple[int, int]
@@ -140,7 +141,7 @@ def directional_run(
         write_pharaoh(folder / "reverse.txt", rev)
         return info
 
-    return store.run("align", config, compute)
+    return RunSpec("align", config).run(store, compute)
 
 
 def align_corpus(
@@ -264,7 +265,7 @@ def ensure_alignments(
             results.update(alignment_scores(links, gold).as_dict())
         return results
 
-    return store.run("align", config, compute)
+    return RunSpec("align", config).run(store, compute)
 
 
 def ensure_all_alignments(

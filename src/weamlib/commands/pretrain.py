@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from pathlib import Path
+
+from weamlib.commands import check_field_types
+from weamlib.errors import UsageError, quote
+from weamlib.outdirs import check_replaceable, make_work_dir, replace_dir
 
 
 def register(subparsers) -> None:
@@ -31,7 +34,8 @@ def register(subparsers) -> None:
         "--output",
         type=Path,
         metavar="DIR",
-        help="copy the model here (default: only the run store)",
+        help="copy the model here (default: only the run store); an existing DIR is replaced"
+        " only if it is empty or an earlier --output",
     )
     parser.add_argument("--seed", type=int, default=None, help="seed of this run")
     parser.add_argument(
@@ -52,12 +56,27 @@ def run(args) -> int:
     import torch
 
     from weamlib.pipeline import parse_cli_value
-    from weamlib.pretrain import ensure_pretrained, profile_settings
+    from weamlib.pretrain import PretrainConfig
+    from weamlib.pretrain_runs import ensure_pretrained
+    from weamlib.settings import profile_settings
     from weamlib.study import study_suite
 
     overrides = {key: parse_cli_value(value) for key, value in args.params}
+    check_field_types(PretrainConfig, overrides)
+    seed = args.seed
+    if overrides.get("objective", args.objective) != args.objective:
+        raise UsageError(
+            f"-p objective {quote(str(overrides['objective']))} contradicts --objective"
+            f" {args.objective}; choose the objective with --objective"
+        )
+    overrides.pop("objective", None)
+    if "seed" in overrides:
+        if seed is not None and overrides["seed"] != seed:
+            raise UsageError(f"-p seed {overrides['seed']} contradicts --seed {seed}")
+        seed = overrides.pop("seed")
     settings = profile_settings(args.profile)
-    cfg = settings.config(args.objective, args.seed, **overrides)  # checked before any work
+    cfg = settings.config(args.objective, seed, **overrides)  # checked before any work
+    out = None if args.output is None else check_replaceable(args.output, "--output", "pretrain")
     if args.threads:
         torch.set_num_threads(args.threads)
     suite = study_suite(args.profile)
@@ -66,20 +85,16 @@ def run(args) -> int:
     )
     if int(os.environ.get("RANK", "0")) != 0:
         return 0
-    if args.output is None:
+    if out is None:
         print(f"{args.objective}: {run.file('model')}")
         return 0
-    out = args.output.expanduser().resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
+    tmp = make_work_dir(out.parent, out.name)
     try:
         shutil.copytree(run.file("model"), tmp, dirs_exist_ok=True)
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    out = replace_dir(tmp, out, "pretrain", "--output")
     res = run.results
     if res.get("init_model"):
         print(f"base: {res['init_model']} imported -> {out}")

@@ -4,7 +4,8 @@ Modules: ``meaning`` (concepts, meaning dataclasses, sampling), ``inference`` (N
 from meanings), ``scripts`` (writing systems), ``language`` (spec files and lexicons),
 ``realise`` (sentences with per-word meaning elements, gold alignments), ``tasks`` (NLI, QA,
 translation noise), ``baselines`` (hypothesis- and premise-only naive Bayes), ``suite``
-(config, build, cache, load). Chapters call :func:`ensure_suite`.
+(config, build, cache). Chapters call :func:`ensure_suite`; the readers of a suite on disk
+are :mod:`weamlib.suitefiles`.
 """
 
 from weamlib.synth.baselines import hypothesis_only_accuracy, naive_bayes_accuracy
@@ -12,23 +13,7 @@ from weamlib.synth.inference import LABELS, nli_label
 from weamlib.synth.language import Language, known_languages, load_language, load_spec
 from weamlib.synth.meaning import Entity, Event, Place, Question
 from weamlib.synth.realise import Token, answer_span, gold_links, realise, realise_question
-from weamlib.synth.suite import (
-    DEFAULT_LANGUAGES,
-    SynthConfig,
-    build_suite,
-    ensure_suite,
-    load_manifest,
-    load_mono,
-    load_nli,
-    load_parallel,
-    load_qa,
-    load_question_types,
-    nli_path,
-    parallel_paths,
-    qa_path,
-    suite_languages,
-    suite_specs,
-)
+from weamlib.synth.suite import DEFAULT_LANGUAGES, SynthConfig, build_suite, ensure_suite
 
 __all__ = [
     "DEFAULT_LANGUAGES",
@@ -47,20 +32,9 @@ __all__ = [
     "hypothesis_only_accuracy",
     "known_languages",
     "load_language",
-    "load_manifest",
-    "load_mono",
-    "load_nli",
-    "load_parallel",
-    "load_qa",
-    "load_question_types",
     "load_spec",
     "naive_bayes_accuracy",
     "nli_label",
-    "nli_path",
-    "parallel_paths",
-    "qa_path",
     "realise",
     "realise_question",
-    "suite_languages",
-    "suite_specs",
 ]

@@ -12,11 +12,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from weamlib.synth.inference import LABELS
-from weamlib.synth.language import Language
-from weamlib.synth.meaning import Event
-from weamlib.synth.realise import Token, gold_links, realise
-from weamlib.synth.suite import (
+from weamlib.suitefiles import (
     load_manifest,
     load_mono,
     load_nli,
@@ -24,6 +20,10 @@ from weamlib.synth.suite import (
     suite_languages,
     suite_specs,
 )
+from weamlib.synth.inference import LABELS
+from weamlib.synth.language import Language
+from weamlib.synth.meaning import Event
+from weamlib.synth.realise import Token, gold_links, realise
 
 QUESTION_KINDS = ("who", "what", "whom", "where", "when")
 

@@ -39,11 +39,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
-import os
 import random
 import shutil
-import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -51,7 +48,10 @@ from pathlib import Path
 
 from weamlib import formats
 from weamlib.errors import ConfigError
+from weamlib.outdirs import check_replaceable, make_work_dir, replace_dir
+from weamlib.runkinds import RunSpec
 from weamlib.runs import RunStore, atomic_write_json, atomic_write_text
+from weamlib.suitefiles import qa_filename, qa_id
 from weamlib.synth.language import Language, known_languages, languages_dir, load_language
 from weamlib.synth.meaning import MeaningKnobs, MeaningSampler, Question
 from weamlib.synth.realise import gold_links, realise, realise_question
@@ -66,7 +66,9 @@ from weamlib.synth.tasks import (
     vocabulary,
 )
 
-SUITE_FORMAT = 2  # bump when the generator changes what it writes (new cache key)
+# The layout version written into a suite's manifest (what readers can expect of the
+# files); not part of any cache key: a suite is keyed by the generator's code itself.
+SUITE_FORMAT = 2
 DEFAULT_LANGUAGES = ("en", "vela", "dorn", "kesh", "sund", "tavo", "hoza")
 PROFILES = ("smoke", "default")
 _SIZES = {
@@ -363,15 +365,6 @@ def _qa_examples(
     return out
 
 
-def qa_id(split: str, n: int) -> str:
-    """Question ids are shared by all languages (as in MLQA); translate-train reuses train's."""
-    return f"{'train' if split == 'translate-train' else split}-{n:06d}"
-
-
-def qa_filename(split: str, lang: str) -> str:
-    """MLQA naming for every split, e.g. ``train-context-en-question-en.json``."""
-    return f"{split}-context-{lang}-question-{lang}.json"
-
 
 def _qa(config, langs, out: _Writer, progress) -> dict:
     splits, types = {}, {}
@@ -451,16 +444,19 @@ byte-identical files.
 
 
 def build_suite(config: SynthConfig, out_dir: str | Path, progress=None) -> dict:
-    """Write the whole suite into ``out_dir`` (replaced if present) and return a summary.
+    """Write the whole suite into ``out_dir`` and return a summary.
 
-    Everything is built in a temporary sibling folder renamed into place at the end, so an
-    interrupted build leaves nothing partial. ``progress(message)`` is called per step.
+    An existing ``out_dir`` is replaced only if it is empty or an earlier suite (marked by
+    :data:`weamlib.outdirs.MARKER`); any other folder is refused before any work
+    (:func:`weamlib.outdirs.check_replaceable`). Everything is built in a temporary sibling
+    folder renamed into place at the end, so an interrupted build leaves nothing partial
+    (and a later build sweeps what a killed one left). ``progress(message)`` is called per
+    step.
     """
-    out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    out_dir = check_replaceable(out_dir, "output folder", "synth")
     progress = progress or (lambda message: None)
     langs = {code: load_language(code, config.spec_folder) for code in config.languages}
-    work = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.tmp-"))
+    work = make_work_dir(out_dir.parent, out_dir.name)
     started = time.perf_counter()
     try:
         writer = _Writer(work)
@@ -491,13 +487,7 @@ def build_suite(config: SynthConfig, out_dir: str | Path, progress=None) -> dict
                 "files": writer.files,
             },
         )
-        if out_dir.exists():
-            old = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.old-"))
-            os.replace(out_dir, old / "suite")
-            os.replace(work, out_dir)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(work, out_dir)
+        replace_dir(work, out_dir, "synth")
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
@@ -524,7 +514,6 @@ def ensure_suite(
         code: load_language(code, config.spec_folder).spec.to_dict() for code in config.languages
     }
     key = {
-        "format": SUITE_FORMAT,
         "config": dataclasses.replace(config, spec_dir=None),
         "specs": specs,
     }
@@ -543,84 +532,4 @@ def ensure_suite(
                 ),
             )
 
-    return store.run("synth", key, build).path / "suite"
-
-
-# --- loading ----------------------------------------------------------------------------
-
-
-def load_manifest(suite: str | Path) -> dict:
-    path = Path(suite) / "manifest.json"
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: not a synthetic suite (no manifest.json)")
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def suite_languages(suite: str | Path) -> list[str]:
-    """Language codes of a suite, English first."""
-    return list(load_manifest(suite)["languages"])
-
-
-def suite_specs(suite: str | Path) -> dict[str, dict]:
-    """The resolved spec (with lexicon) of each language, from ``languages.json``."""
-    return json.loads((Path(suite) / "languages.json").read_text(encoding="utf-8"))
-
-
-def _check_lang(suite: Path, lang: str) -> None:
-    langs = suite_languages(suite)
-    if lang not in langs:
-        raise ConfigError(f"unknown language {lang!r} in suite {suite}; it has {', '.join(langs)}")
-
-
-def nli_path(suite: str | Path, split: str, lang: str) -> Path:
-    """``split`` is train (English only), dev, test or translate-train (not English)."""
-    suite = Path(suite)
-    _check_lang(suite, lang)
-    path = suite / "nli" / f"{split}-{lang}.tsv"
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: the suite has no NLI {split} set for {lang!r}")
-    return path
-
-
-def qa_path(suite: str | Path, split: str, lang: str) -> Path:
-    suite = Path(suite)
-    _check_lang(suite, lang)
-    path = suite / "qa" / qa_filename(split, lang)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: the suite has no QA {split} set for {lang!r}")
-    return path
-
-
-def load_nli(suite: str | Path, split: str, lang: str) -> list[formats.NLIExample]:
-    return formats.read_xnli_tsv(nli_path(suite, split, lang), has_header=False)
-
-
-def load_qa(suite: str | Path, split: str, lang: str) -> list[formats.QAExample]:
-    return formats.read_squad_json(qa_path(suite, split, lang))
-
-
-def load_mono(suite: str | Path, lang: str) -> list[str]:
-    _check_lang(Path(suite), lang)
-    return formats.read_lines(Path(suite) / "mono" / f"{lang}.txt")
-
-
-def parallel_paths(suite: str | Path, lang: str) -> tuple[Path, Path]:
-    """``(text, gold)`` paths of the en-``lang`` pair."""
-    suite = Path(suite)
-    _check_lang(suite, lang)
-    if lang == "en":
-        raise ConfigError("parallel data pairs English with another language; got 'en'")
-    return suite / "parallel" / f"en-{lang}.txt", suite / "parallel" / f"en-{lang}.gold"
-
-
-def load_parallel(suite: str | Path, lang: str):
-    """``(pairs, gold)``: token-list pairs and one LinkSet per pair (0-based)."""
-    text, gold = parallel_paths(suite, lang)
-    pairs = formats.read_parallel(text)
-    lengths = [(len(s), len(t)) for s, t in pairs]
-    return pairs, formats.read_pharaoh(gold, one_based=False, lengths=lengths)
-
-
-def load_question_types(suite: str | Path) -> dict[str, str]:
-    """Question id -> who / what / whom / where / when."""
-    return json.loads((Path(suite) / "qa" / "question-types.json").read_text(encoding="utf-8"))
+    return RunSpec("synth", key).run(store, build).path / "suite"

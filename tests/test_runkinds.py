@@ -1,0 +1,72 @@
+"""Each kind of run is keyed by the code it computes with, and only that code."""
+
+from __future__ import annotations
+
+import pytest
+
+from weamlib import codehash, runkinds
+from weamlib.runs import RunStore
+
+# Never in the closure of a computation: orchestration, the notebook pipeline, plots, the
+# ledger, the CLI, the study's plans.
+NOT_COMPUTATION = {
+    "weamlib.pipeline",
+    "weamlib.study",
+    "weamlib.claims",
+    "weamlib.cli",
+    "weamlib.calibration",
+    "weamlib.settings",
+    "weamlib.align.plots",
+    "weamlib.align.report",
+    "weamlib.synth.report",
+}
+
+# The pinned closures (modules besides the kind's own roots): a new import into a
+# computation must be a decision, made here.
+PINNED = {
+    "tokenizer": {"weamlib", "weamlib.errors"},
+    "pretrain": {
+        "weamlib",
+        "weamlib.align",
+        "weamlib.align.projection",
+        "weamlib.digests",
+        "weamlib.errors",
+        "weamlib.formats",
+        "weamlib.model",
+        "weamlib.objectives",
+        "weamlib.suitefiles",
+        "weamlib.tokenize",
+    },
+}
+
+
+@pytest.mark.parametrize("kind", sorted(runkinds.CODE))
+def test_no_computation_reaches_orchestration(kind):
+    closure = set(codehash.closure(runkinds.CODE[kind]))
+    assert not closure & NOT_COMPUTATION, (kind, closure & NOT_COMPUTATION)
+    assert not any(m.startswith("weamlib.commands") for m in closure), kind
+
+
+def test_training_never_depends_on_the_generator_or_the_aligners():
+    for kind in ("pretrain", "finetune_nli", "finetune_qa", "tokenizer"):
+        closure = set(codehash.closure(runkinds.CODE[kind]))
+        assert not {m for m in closure if m.startswith("weamlib.synth")}, kind
+        assert not closure & {"weamlib.align.corpus", "weamlib.align.eflomal_wrapper"}, kind
+        assert not closure & {"weamlib.align.fastalign", "weamlib.realsuite"}, kind
+
+
+@pytest.mark.parametrize("kind", sorted(PINNED))
+def test_closures_are_pinned(kind):
+    closure = set(codehash.closure(runkinds.CODE[kind])) - set(runkinds.CODE[kind])
+    assert closure == PINNED[kind]
+
+
+def test_runspec_looks_up_what_it_computes(tmp_path):
+    store = RunStore(tmp_path)
+    spec = runkinds.RunSpec("tokenizer", {"a": 1})
+    assert spec.get(store) is None
+    run = spec.run(store, lambda folder: {"x": 1})
+    assert spec.get(store) == run and run.path == spec.path(store)
+    assert spec.key(store) == store.key("tokenizer", {"a": 1}, runkinds.CODE["tokenizer"])
+    with pytest.raises(ValueError, match="unknown run kind"):
+        runkinds.RunSpec("nope", {})
