@@ -12,13 +12,10 @@ import importlib
 import sys
 
 from weamlib import __version__
+from weamlib.errors import UsageError  # noqa: F401  (re-exported: weamlib.cli.UsageError)
 
 # Modules under weamlib.commands, in the order their commands appear in --help.
 COMMAND_MODULES = ("book", "synth", "fetch", "align", "pretrain", "evaluate")
-
-
-class UsageError(Exception):
-    """Bad input from the user: printed as one line, exit status 2."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,12 +37,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def error_line(err: BaseException) -> str:
+    """The one line a user error is reported in (an OSError as ``file: reason``)."""
+    if isinstance(err, OSError) and err.strerror and err.filename is not None:
+        text = f"{err.filename}: {err.strerror}"
+    else:
+        text = str(err) or type(err).__name__
+    return " ".join(part.strip() for part in text.splitlines() if part.strip())
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one command. Bad input (:class:`weamlib.errors.WeamError` and the other
+    ``ValueError``s the readers raise) and failures of the file system or the network
+    (``OSError``) end in one line ``weamlib CMD: error: ...`` and exit status 2; any other
+    exception is a bug and keeps its traceback."""
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (UsageError, FileNotFoundError, ValueError) as err:
-        print(f"weamlib {args.command}: error: {err}", file=sys.stderr)
+    except (ValueError, OSError) as err:
+        print(f"weamlib {args.command}: error: {error_line(err)}", file=sys.stderr)
         return 2
 
 

@@ -13,11 +13,13 @@ download folder ``data/downloads/`` that :func:`fetch` fills by default.
 from __future__ import annotations
 
 import hashlib
+import http.client
 import os
 import shutil
 import stat
 import tarfile
 import tempfile
+import urllib.error
 import urllib.parse
 import urllib.request
 import zipfile
@@ -28,8 +30,9 @@ from pathlib import Path, PurePosixPath
 import yaml
 
 from weamlib import formats
-from weamlib.errors import ConfigError, DataFormatError, WeamError
+from weamlib.errors import ConfigError, DataFormatError, WeamError, quote
 from weamlib.formats import LinkSet, NLIExample, QAExample
+from weamlib.outdirs import fix_mode
 from weamlib.paths import data_dir as default_data_dir
 from weamlib.paths import repo_root
 
@@ -138,7 +141,7 @@ def _rel_path(value, where: str, path: Path) -> str:
         raise DataFormatError(f"{where}: expected a relative path", path)
     pure = PurePosixPath(value)
     if pure.is_absolute() or ".." in pure.parts:
-        raise DataFormatError(f"{where}: path {value!r} must stay inside the data dir", path)
+        raise DataFormatError(f"{where}: path {quote(value)} must stay inside the data dir", path)
     return value
 
 
@@ -217,7 +220,7 @@ def load_manifest(path: str | Path | None = None) -> dict[str, Dataset]:
 def _dataset(name: str, manifest: dict[str, Dataset] | None = None) -> Dataset:
     manifest = manifest if manifest is not None else load_manifest()
     if name not in manifest:
-        raise ConfigError(f"unknown dataset {name!r}; known: {', '.join(manifest)}")
+        raise ConfigError(f"unknown dataset {quote(name)}; known: {', '.join(manifest)}")
     return manifest[name]
 
 
@@ -234,6 +237,11 @@ def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
 
 class ChecksumError(WeamError):
     """A file's sha256 is not the one the manifest records."""
+
+
+class DownloadError(WeamError):
+    """A download failed: the host cannot be reached, the server answers an error, the
+    connection breaks."""
 
 
 def verify_files(root: Path, files: tuple[RemoteFile, ...]) -> int:
@@ -356,14 +364,23 @@ def download(url: str, target: str | Path, sha256: str | None, progress: bool = 
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
     digest = hashlib.sha256()
     try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=60) as response:
-            total = response.headers.get("Content-Length")
-            bar = _progress(total, url, progress)
-            while block := response.read(1 << 20):
-                out.write(block)
-                digest.update(block)
-                bar.update(len(block))
-            bar.close()
+        try:
+            with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=60) as response:
+                total = response.headers.get("Content-Length")
+                bar = _progress(total, url, progress)
+                while block := response.read(1 << 20):
+                    out.write(block)
+                    digest.update(block)
+                    bar.update(len(block))
+                bar.close()
+        except (
+            urllib.error.URLError,
+            http.client.HTTPException,
+            TimeoutError,
+            ConnectionError,
+        ) as err:
+            reason = getattr(err, "reason", None) or err
+            raise DownloadError(f"{url}: download failed: {reason}") from None
         got = digest.hexdigest()
         if sha256 is not None and got != sha256:
             raise ChecksumError(
@@ -371,6 +388,7 @@ def download(url: str, target: str | Path, sha256: str | None, progress: bool = 
             )
         if sha256 is None:
             print(f"warning: {url} is unverified; its sha256 is {got}")
+        fix_mode(tmp)  # mkstemp makes it 0600
         os.replace(tmp, target)
         return got
     except BaseException:
@@ -405,9 +423,9 @@ def _safe_member_path(name: str, archive: Path) -> PurePosixPath:
         or normalised.startswith("/")
         or (len(normalised) > 1 and normalised[1] == ":")
     ):
-        raise UnsafeArchiveError(f"{archive}: member {name!r} has an absolute path")
+        raise UnsafeArchiveError(f"{archive}: member {quote(name)} has an absolute path")
     if ".." in pure.parts:
-        raise UnsafeArchiveError(f"{archive}: member {name!r} climbs out with '..'")
+        raise UnsafeArchiveError(f"{archive}: member {quote(name)} climbs out with '..'")
     return pure
 
 
@@ -434,6 +452,13 @@ def _skipped(pure: PurePosixPath) -> bool:
 def check_archive(archive: str | Path, fmt: str) -> None:
     """Raise UnsafeArchiveError if any member of the archive is unsafe to extract."""
     archive = Path(archive)
+    try:
+        _check_members(archive, fmt)
+    except (tarfile.TarError, zipfile.BadZipFile, EOFError) as err:
+        raise DataFormatError(f"not a readable {fmt} archive ({err})", archive) from None
+
+
+def _check_members(archive: Path, fmt: str) -> None:
     if fmt == "zip":
         with zipfile.ZipFile(archive) as zf:
             for info in zf.infolist():
@@ -441,7 +466,7 @@ def check_archive(archive: str | Path, fmt: str) -> None:
                 mode = info.external_attr >> 16
                 if stat.S_ISLNK(mode):
                     raise UnsafeArchiveError(
-                        f"{archive}: member {info.filename!r} is a symbolic link"
+                        f"{archive}: member {quote(info.filename)} is a symbolic link"
                     )
     elif fmt == "tar.gz":
         with tarfile.open(archive, "r:gz") as tf:
@@ -450,15 +475,17 @@ def check_archive(archive: str | Path, fmt: str) -> None:
                 if m.issym():
                     if not _inside(pure.parent, m.linkname):
                         raise UnsafeArchiveError(
-                            f"{archive}: symlink {m.name!r} -> {m.linkname!r} points outside the folder"
+                            f"{archive}: symlink {quote(m.name)} -> {quote(m.linkname)} points outside the folder"
                         )
                 elif m.islnk():
                     if not _inside(PurePosixPath("."), m.linkname):
                         raise UnsafeArchiveError(
-                            f"{archive}: hard link {m.name!r} -> {m.linkname!r} points outside the folder"
+                            f"{archive}: hard link {quote(m.name)} -> {quote(m.linkname)} points outside the folder"
                         )
                 elif not (m.isfile() or m.isdir()):
-                    raise UnsafeArchiveError(f"{archive}: member {m.name!r} is a device or fifo")
+                    raise UnsafeArchiveError(
+                        f"{archive}: member {quote(m.name)} is a device or fifo"
+                    )
     else:
         raise ConfigError(f"archive format must be 'zip' or 'tar.gz', got {fmt!r}")
 
@@ -482,7 +509,11 @@ def extract_archive(archive: str | Path, dest: str | Path, fmt: str) -> list[Pat
         else:
             with tarfile.open(archive, "r:gz") as tf:
                 members = [m for m in tf.getmembers() if not _skipped(PurePosixPath(m.name))]
-                tf.extractall(tmp, members=members, filter="data")
+                try:
+                    tf.extractall(tmp, members=members, filter="data")
+                except tarfile.FilterError as err:
+                    # e.g. a chain of links each inside the folder that together leave it
+                    raise UnsafeArchiveError(f"{archive}: {err}") from None
         for src in sorted(Path(tmp).rglob("*")):
             if src.is_dir() and not src.is_symlink():
                 continue
@@ -567,7 +598,7 @@ def load_xnli_mt(lang: str, data_dir: str | Path | None = None) -> list[NLIExamp
     header = [c.strip().lower() for c in first.split("\t")]
     if len(header) != 3 or header[0] != "premise" or header[2] != "label":
         raise DataFormatError(
-            f"expected the header 'premise<TAB>hypo<TAB>label', got {first[:80]!r}", path, 1
+            f"expected the header 'premise<TAB>hypo<TAB>label', got {quote(first)}", path, 1
         )
     return formats.read_xnli_tsv(path, has_header=True)
 

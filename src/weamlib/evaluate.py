@@ -12,7 +12,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
-from weamlib.errors import DataFormatError
+from weamlib.errors import DataFormatError, quote
 from weamlib.formats import NLI_LABELS, PathLike, read_nli_labels, read_xnli_tsv
 
 
@@ -21,7 +21,7 @@ def _check_labels(labels: Sequence[str], what: str) -> None:
     for i, label in enumerate(labels):
         if label not in known:
             raise ValueError(
-                f"unknown {what} label {label!r} at position {i}; expected one of"
+                f"unknown {what} label {quote(label)} at position {i}; expected one of"
                 f" {', '.join(NLI_LABELS)}"
             )
 
@@ -93,13 +93,13 @@ def mlqa_rule(lang: str) -> str:
     ('zh', 'neutral')
     """
     if not isinstance(lang, str) or not lang.strip():
-        raise ValueError(f"language code must be a non-empty string, got {lang!r}")
+        raise ValueError(f"language code must be a non-empty string, got {quote(lang)}")
     if lang in MLQA_LANGUAGES:
         return lang
     near = lang.strip().lower().replace("_", "-").split("-")[0]
     if near in MLQA_LANGUAGES:
         raise ValueError(
-            f"language code {lang!r} looks like MLQA's {near!r} but is not spelled as one;"
+            f"language code {quote(lang)} looks like MLQA's {near!r} but is not spelled as one;"
             f" MLQA codes are {', '.join(MLQA_LANGUAGES)} (other codes get the neutral rule)"
         )
     return "neutral"
@@ -209,12 +209,12 @@ def mlqa_questions(dataset) -> list[tuple[str, list[str]]]:
                     isinstance(ans, dict) and isinstance(ans.get("text"), str) for ans in answers
                 ):
                     raise ValueError(
-                        f"{qwhere} (id {qa['id']!r}): 'answers' must be a list of objects"
+                        f"{qwhere} (id {quote(qa['id'])}): 'answers' must be a list of objects"
                         " with a 'text' string"
                     )
                 if not answers:
                     raise ValueError(
-                        f"{qwhere} (id {qa['id']!r}): no gold answer; the official script"
+                        f"{qwhere} (id {quote(qa['id'])}): no gold answer; the official script"
                         " cannot score such a question (max() of nothing)"
                     )
                 questions.append((qa["id"], [ans["text"] for ans in answers]))
@@ -258,7 +258,7 @@ def mlqa_evaluate(dataset, predictions: Mapping[str, str], lang: str) -> dict[st
         pred = predictions[qid]
         if not isinstance(pred, str):
             raise ValueError(
-                f"prediction for question {qid!r} must be a string, got {type(pred).__name__}"
+                f"prediction for question {quote(qid)} must be a string, got {type(pred).__name__}"
             )
         exact_match += max(mlqa_exact_match(pred, gold, lang) for gold in golds)
         f1 += max(mlqa_f1(pred, gold, lang) for gold in golds)

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from weamlib.errors import ConfigError, DataFormatError
+from weamlib.errors import ConfigError, DataFormatError, quote
 from weamlib.runs import atomic_write_text
 
 NLI_LABELS = ("entailment", "neutral", "contradiction")
@@ -131,7 +131,7 @@ def _check_field(value: str, what: str, index: int, forbidden: str = "\t\n\r") -
     bad = [c for c in forbidden if c in value]
     if bad:
         raise DataFormatError(
-            f"record {index}: {what} contains {bad[0]!r}, which the format cannot hold"
+            f"record {index}: {what} contains {quote(bad[0])}, which the format cannot hold"
         )
 
 
@@ -158,7 +158,7 @@ def _nli_label(raw: str, path: PathLike, line: int) -> str:
     label = NLI_LABEL_ALIASES.get(raw.strip(), raw.strip())
     if label not in NLI_LABELS:
         raise DataFormatError(
-            f"bad label {raw!r}; expected one of {', '.join(NLI_LABELS)}", path, line
+            f"bad label {quote(raw)}; expected one of {', '.join(NLI_LABELS)}", path, line
         )
     return label
 
@@ -218,7 +218,7 @@ def read_xnli_tsv(
         for n, (ex, label) in enumerate(zip(examples, labels, strict=True)):
             if ex.label and ex.label != label:
                 raise DataFormatError(
-                    f"label {ex.label!r} disagrees with {label!r} in {labels_path}",
+                    f"label {quote(ex.label)} disagrees with {quote(label)} in {labels_path}",
                     path,
                     n + start + 1,
                 )
@@ -268,7 +268,7 @@ def write_xnli_tsv(path: PathLike, examples: Iterable[NLIExample]) -> None:
         _check_field(ex.hypothesis, "hypothesis", n)
         if ex.label and ex.label not in NLI_LABELS:
             raise DataFormatError(
-                f"record {n}: bad label {ex.label!r}; expected one of {NLI_LABELS}", path
+                f"record {n}: bad label {quote(ex.label)}; expected one of {NLI_LABELS}", path
             )
         rows.append("\t".join([ex.premise, ex.hypothesis] + ([ex.label] if ex.label else [])))
     atomic_write_text(Path(path), "".join(f"{row}\n" for row in rows))
@@ -307,7 +307,9 @@ def read_xnli_combined(
     if language is None:
         return out
     if language not in out:
-        raise ConfigError(f"language {language!r} not in {path}; present: {', '.join(sorted(out))}")
+        raise ConfigError(
+            f"language {quote(language)} not in {path}; present: {', '.join(sorted(out))}"
+        )
     return out[language]
 
 
@@ -325,7 +327,7 @@ def read_multinli_jsonl(path: PathLike) -> list[NLIExample]:
             raise DataFormatError("expected a JSON object", path, n)
         for key in ("sentence1", "sentence2", "gold_label"):
             if not isinstance(record.get(key), str):
-                raise DataFormatError(f"missing or non-string field {key!r}", path, n)
+                raise DataFormatError(f"missing or non-string field {quote(key)}", path, n)
         if record["gold_label"] == "-":
             continue
         label = _nli_label(record["gold_label"], path, n)
@@ -390,7 +392,7 @@ def _read_qa(qa, context: str, title: str, path: PathLike, where: str) -> QAExam
     qid = qa.get("id")
     if not isinstance(qid, str) or not qid:
         raise DataFormatError(f"{where}: missing question 'id'", path)
-    where = f"question id {qid!r}"
+    where = f"question id {quote(qid)}"
     if not isinstance(qa.get("question"), str):
         raise DataFormatError(f"{where}: missing 'question' string", path)
     raw_answers = qa.get("answers", [])
@@ -409,8 +411,8 @@ def _read_qa(qa, context: str, title: str, path: PathLike, where: str) -> QAExam
             continue
         if start < 0 or context[start : start + len(text)] != text:
             raise DataFormatError(
-                f"{where}: answer {k} {text!r} is not at offset {start} of the context"
-                f" (found {context[max(start, 0) : max(start, 0) + len(text)]!r})",
+                f"{where}: answer {k} {quote(text)} is not at offset {start} of the context"
+                f" (found {quote(context[max(start, 0) : max(start, 0) + len(text)])})",
                 path,
             )
         answers.append((text, start))
@@ -431,14 +433,14 @@ def write_squad_json(
     for n, ex in enumerate(examples):
         if not isinstance(ex.id, str) or not ex.id:
             raise DataFormatError(
-                f"record {n}: question id {ex.id!r} must be a non-empty string", path
+                f"record {n}: question id {quote(ex.id)} must be a non-empty string", path
             )
         _check_field(ex.question, "question", n, forbidden="")
         _check_field(ex.context, "context", n, forbidden="")
         for text, start in ex.answers:
             if not text or start < 0 or ex.context[start : start + len(text)] != text:
                 raise DataFormatError(
-                    f"record {n}: question id {ex.id!r}: answer {text!r} is not at offset {start}",
+                    f"record {n}: question id {quote(ex.id)}: answer {quote(text)} is not at offset {start}",
                     path,
                 )
         ex_title = ex.title or title
@@ -537,7 +539,7 @@ def _check_tokens(tokens: Sequence[str], what: str, n: int, path: PathLike) -> s
             or any(c in tok for c in "\n\r")
         ):
             raise DataFormatError(
-                f"record {n}: {what} token {tok!r} is empty, holds a space, a line break or '|||'",
+                f"record {n}: {what} token {quote(tok)} is empty, holds a space, a line break or '|||'",
                 path,
             )
     return " ".join(tokens)
@@ -554,7 +556,20 @@ def write_parallel(path: PathLike, pairs: Iterable[tuple[Sequence[str], Sequence
 
 # --------------------------------------------------------------------------- Pharaoh alignments
 
-_LINK = re.compile(r"\s*(\d+)\s*([-p])\s*(\d+)(?=\s|$)")
+# ASCII only: ``\d`` and ``\s`` would also take other scripts' digits (``０-０``, ``٠-٠``)
+# and spaces, which no aligner writes.
+_LINK = re.compile(r"\s*([0-9]+)\s*([-p])\s*([0-9]+)(?=\s|$)", re.ASCII)
+# No sentence of any alignment set comes near this many tokens: a larger index is a
+# corrupt file (or not a Pharaoh file), refused even when the text is not known.
+MAX_INDEX = 99_999
+_ASCII_INT = re.compile(r"[0-9]+", re.ASCII)
+
+
+def _index(digits: str) -> int:
+    """ASCII digits as an int, capped just above :data:`MAX_INDEX` (a thousand-digit
+    index is as wrong as a six-digit one, and ``int`` refuses very long strings)."""
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) <= len(str(MAX_INDEX)) + 1 else MAX_INDEX + 2
 
 
 def _require_base(one_based) -> int:
@@ -570,7 +585,8 @@ def parse_pharaoh_line(text: str, one_based: bool = False, where: str = "") -> L
     """One line of Pharaoh links -> LinkSet with 0-based indices.
 
     ``i-j`` is a sure link, ``ipj`` (or ``i p j``) a possible one. An empty line is a
-    sentence without links. ``where`` (e.g. ``"gold.txt:12"``) prefixes error messages.
+    sentence without links. Indices are ASCII digits, at most :data:`MAX_INDEX`.
+    ``where`` (e.g. ``"gold.txt:12"``) prefixes error messages.
     """
     base = _require_base(one_based)
     sure: set[tuple[int, int]] = set()
@@ -579,11 +595,17 @@ def parse_pharaoh_line(text: str, one_based: bool = False, where: str = "") -> L
     while pos < end:
         match = _LINK.match(text, pos)
         if match is None:
-            msg = f"bad link {text[pos:].split()[0]!r}; expected i-j or ipj with integer indices"
+            msg = f"bad link {quote(text[pos:].split()[0])}; expected i-j or ipj with integer indices (ASCII digits)"
             raise DataFormatError(f"{where}: {msg}" if where else msg)
-        i, j = int(match.group(1)) - base, int(match.group(3)) - base
+        i, j = _index(match.group(1)) - base, _index(match.group(3)) - base
+        if max(i, j) > MAX_INDEX:
+            msg = (
+                f"link {quote(match.group(0).strip())} has an index above {MAX_INDEX}:"
+                " no sentence has that many tokens"
+            )
+            raise DataFormatError(f"{where}: {msg}" if where else msg)
         if i < 0 or j < 0:
-            msg = f"link {match.group(0).strip()!r} has index 0 in a 1-based file"
+            msg = f"link {quote(match.group(0).strip())} has index 0 in a 1-based file"
             raise DataFormatError(f"{where}: {msg}" if where else msg)
         (sure if match.group(2) == "-" else possible).add((i, j))
         pos = match.end()
@@ -656,16 +678,23 @@ def read_wpt(
             raise DataFormatError(
                 f"expected 'snum i j [S|P] [confidence]', got {len(cols)} fields", path, n
             )
-        try:
-            snum, i, j = (int(c) for c in cols[:3])
-        except ValueError:
-            raise DataFormatError(f"non-integer index in {line.strip()!r}", path, n) from None
+        if not all(_ASCII_INT.fullmatch(c.removeprefix("-")) for c in cols[:3]):
+            raise DataFormatError(f"non-integer index in {quote(line.strip())}", path, n)
+        snum = int(cols[0])
+        i, j = (_index(c.removeprefix("-")) * (-1 if c.startswith("-") else 1) for c in cols[1:3])
+        if max(i, j) > MAX_INDEX + base:
+            raise DataFormatError(
+                f"index above {MAX_INDEX} in {quote(line.strip())}: no sentence has that many"
+                " tokens",
+                path,
+                n,
+            )
         kind = cols[3].upper() if len(cols) > 3 else "S"
         if kind not in ("S", "P"):
-            raise DataFormatError(f"link type {cols[3]!r} must be S or P", path, n)
+            raise DataFormatError(f"link type {quote(cols[3])} must be S or P", path, n)
         if snum < 1 or i < 0 or j < 0:
             raise DataFormatError(
-                f"negative or zero sentence number / index in {line.strip()!r}", path, n
+                f"negative or zero sentence number / index in {quote(line.strip())}", path, n
             )
         if base and (i == 0 or j == 0):
             continue  # NULL alignment

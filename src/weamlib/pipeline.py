@@ -15,7 +15,9 @@ from __future__ import annotations
 import ast
 import contextlib
 import json
+import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -30,7 +32,7 @@ from typing import Any
 import yaml
 
 from weamlib import progress
-from weamlib.errors import ConfigError
+from weamlib.errors import ConfigError, quote, shorten
 from weamlib.paths import repo_root
 from weamlib.runs import atomic_write_json
 
@@ -59,26 +61,41 @@ def notebooks_dir() -> Path:
 
 
 def chapters(names: Sequence[str] | None = None) -> list[Path]:
-    """The chapter sources ``notebooks/NN_*.py`` in order, or those named (stem or path)."""
+    """The chapter sources ``notebooks/NN_*.py`` in order, or those named: by stem
+    (``00_environment``, also ``00_environment.py``) or by a path to the repository's
+    chapter file; a path to any other file is refused (ConfigError), never read as a stem."""
     found = sorted(notebooks_dir().glob("[0-9][0-9]_*.py"))
     if not names:
         return found
     by_stem = {p.stem: p for p in found}
     picked = []
     for name in names:
-        stem = Path(name).stem
+        path = Path(name)
+        stem = path.stem if path.suffix in ("", ".py") else None
         if stem not in by_stem:
-            raise ConfigError(f"unknown chapter {name!r}; chapters are: {', '.join(by_stem)}")
+            raise ConfigError(f"unknown chapter {quote(name)}; chapters are: {', '.join(by_stem)}")
+        if path.parent != Path(".") and path.expanduser().resolve() != by_stem[stem].resolve():
+            raise ConfigError(
+                f"{quote(name)} is not the repository's chapter {by_stem[stem]}: a chapter is"
+                f" named by its stem ({stem!r}) or that path; other files are not run"
+            )
         picked.append(by_stem[stem])
     return picked
 
 
+def profile_names() -> list[str]:
+    """The profiles: the stems of ``notebooks/profiles/*.yml``."""
+    return sorted(p.stem for p in (notebooks_dir() / "profiles").glob("*.yml"))
+
+
 def load_profile(profile: str) -> dict[str, dict[str, Any]]:
-    """The per-chapter parameter sections of ``notebooks/profiles/<profile>.yml``."""
+    """The per-chapter parameter sections of ``notebooks/profiles/<profile>.yml``.
+
+    ``profile`` is a name from :func:`profile_names`, never a path."""
+    known = profile_names()
+    if profile not in known:
+        raise ConfigError(f"unknown profile {quote(profile)}; profiles are: {', '.join(known)}")
     path = notebooks_dir() / "profiles" / f"{profile}.yml"
-    if not path.is_file():
-        known = sorted(p.stem for p in path.parent.glob("*.yml"))
-        raise ConfigError(f"unknown profile {profile!r}; profiles are: {', '.join(known)}")
     sections = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     if not isinstance(sections, dict):
         raise ConfigError(f"{path}: expected a mapping of chapter sections")
@@ -123,7 +140,7 @@ def _type_ok(default: Any, value: Any) -> bool:
     if isinstance(default, bool) or isinstance(value, bool):
         return isinstance(default, bool) and isinstance(value, bool)
     if isinstance(default, float):
-        return isinstance(value, int | float)
+        return isinstance(value, int | float) and math.isfinite(value)
     if isinstance(default, list | tuple):
         return isinstance(value, list | tuple)
     return isinstance(value, type(default))
@@ -149,22 +166,37 @@ def resolve_parameters(
                     f"{source.name}: parameter {name!r} (from {origin}) is not declared in its"
                     f" parameters cell; declared: {', '.join(declared)}"
                 )
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ConfigError(
+                    f"{source.name}: parameter {name!r} (from {origin}) must be a finite"
+                    f" number, got {value!r}"
+                )
             if not _type_ok(declared[name], value):
                 raise ConfigError(
                     f"{source.name}: parameter {name!r} (from {origin}) should be"
                     f" {type(declared[name]).__name__} like its default {declared[name]!r},"
-                    f" got {type(value).__name__} {value!r}"
+                    f" got {type(value).__name__} {shorten(repr(value))}"
                 )
             params[name] = value
     return params
 
 
 def parse_cli_value(text: str) -> Any:
-    """A ``-p key value`` value, read as YAML (as papermill does): ``3`` -> 3, ``[a, b]`` -> list."""
+    """A ``-p key value`` value, read as YAML (as papermill does): ``3`` -> 3, ``[a, b]`` -> list.
+
+    A number in exponent notation without a dot (``1e-4``), which YAML 1.1 reads as a
+    string, is read as a float.
+    """
     try:
-        return yaml.safe_load(text)
+        value = yaml.safe_load(text)
     except yaml.YAMLError:
         return text
+    if isinstance(value, str) and _EXPONENT_NUMBER.fullmatch(value.strip()):
+        return float(value)
+    return value
+
+
+_EXPONENT_NUMBER = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)[eE][-+]?[0-9]+", re.ASCII)
 
 
 class _PeakRSS:

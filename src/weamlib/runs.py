@@ -62,11 +62,15 @@ def canonical_json(obj: Any) -> str:
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename."""
+    """Write ``text`` to ``path`` through a temporary file and a rename; the file gets the
+    mode the umask gives (``mkstemp`` alone would leave it 0600)."""
+    from weamlib.outdirs import current_umask
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o666 & ~current_umask())
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
             f.flush()
@@ -238,7 +242,10 @@ class RunStore:
         check_unchanged(code)
         final = self._folder(kind, record)
         final.parent.mkdir(parents=True, exist_ok=True)
-        work = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.tmp-"))
+        # A fresh work folder (mode from the umask), after sweeping the ones killed runs left.
+        from weamlib.outdirs import make_work_dir
+
+        work = make_work_dir(final.parent, final.name, sweep=".*.tmp-*")
         try:
             results = fn(work)
             atomic_write_json(work / "config.json", record)
@@ -252,10 +259,18 @@ class RunStore:
         assert done is not None
         return done
 
-    def clean_partial(self) -> int:
-        """Remove temporary folders left by killed runs; returns how many were removed."""
-        removed = 0
-        for tmp in self.root.glob("*/.*.tmp-*"):
-            shutil.rmtree(tmp, ignore_errors=True)
-            removed += 1
-        return removed
+    def clean_partial(self, max_age: float | None = None) -> int:
+        """Remove temporary folders left by killed runs; returns how many were removed.
+
+        A folder whose process still runs stays; one whose owner cannot be told (another
+        host, an older name) goes when older than ``max_age`` seconds (default
+        :data:`weamlib.outdirs.STALE_AGE`). :meth:`run` sweeps its kind's folder so.
+        """
+        from weamlib.outdirs import STALE_AGE, sweep_stale
+
+        age = STALE_AGE if max_age is None else max_age
+        if not self.root.is_dir():
+            return 0
+        return sum(
+            sweep_stale(kind, ".*.tmp-*", age) for kind in self.root.iterdir() if kind.is_dir()
+        )

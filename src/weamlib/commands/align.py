@@ -9,6 +9,7 @@ import sys
 from weamlib.align.corpus import ALIGNERS, align_corpus
 from weamlib.align.metrics import alignment_scores
 from weamlib.align.symmetrize import METHODS, symmetrize_corpus
+from weamlib.commands import input_file, output_file
 from weamlib.errors import DataFormatError
 
 
@@ -40,7 +41,9 @@ def register(subparsers) -> None:
     p = subparsers.add_parser(
         "symmetrize",
         help="symmetrise forward and reverse links",
-        description="Combine two directional Pharaoh files.",
+        description="Combine two directional Pharaoh files of sure links (i-j), both in"
+        " source-target orientation; possible links (ipj) are refused, since symmetrisation"
+        " has no notion of them.",
     )
     p.add_argument("forward", metavar="FWD")
     p.add_argument("reverse", metavar="REV")
@@ -52,6 +55,11 @@ def register(subparsers) -> None:
         help=f"one of {', '.join(METHODS)}",
     )
     p.add_argument("--output", metavar="FILE", help="write here instead of stdout")
+    p.add_argument(
+        "--text",
+        metavar="PAIRS",
+        help="the parallel text, to check every index against its sentence",
+    )
     p.set_defaults(func=cmd_symmetrize)
 
     p = subparsers.add_parser(
@@ -79,9 +87,35 @@ def _same_length(a, b, path_a, path_b) -> None:
         )
 
 
+def _lengths(text: str | None) -> list[tuple[int, int]] | None:
+    from weamlib.formats import read_parallel
+
+    if text is None:
+        return None
+    return [(len(s), len(t)) for s, t in read_parallel(text)]
+
+
+def _sure_only(links, path) -> list:
+    """The sure links of each sentence; a possible link is refused, naming file and line."""
+    for n, x in enumerate(links, start=1):
+        if x.possible != x.sure:
+            i, j = min(x.possible - x.sure)
+            raise DataFormatError(
+                f"possible link '{i}p{j}': symmetrisation combines sure links (i-j) only;"
+                " drop the possible links or turn them into sure ones first",
+                path,
+                n,
+            )
+    return [x.sure for x in links]
+
+
 def cmd_align(args: argparse.Namespace) -> int:
     from weamlib.formats import read_parallel, write_pharaoh
 
+    input_file(args.input, "--input")
+    output_file(args.output, "--output")
+    if args.reverse_output:
+        output_file(args.reverse_output, "--reverse-output")
     pairs = read_parallel(args.input)
     result = align_corpus(
         pairs, aligner=args.aligner, symmetrize=args.symmetrize, seed=args.seed, cache=False
@@ -99,10 +133,19 @@ def cmd_align(args: argparse.Namespace) -> int:
 def cmd_symmetrize(args: argparse.Namespace) -> int:
     from weamlib.formats import format_pharaoh_line, read_pharaoh, write_pharaoh
 
-    fwd = read_pharaoh(args.forward, one_based=False)
-    rev = read_pharaoh(args.reverse, one_based=False)
+    input_file(args.forward, "FWD")
+    input_file(args.reverse, "REV")
+    if args.text:
+        input_file(args.text, "--text")
+    if args.output:
+        output_file(args.output, "--output")
+    lengths = _lengths(args.text)
+    fwd = read_pharaoh(args.forward, one_based=False, lengths=lengths)
+    rev = read_pharaoh(args.reverse, one_based=False, lengths=lengths)
     _same_length(fwd, rev, args.forward, args.reverse)
-    links = symmetrize_corpus([x.sure for x in fwd], [x.sure for x in rev], args.method)
+    links = symmetrize_corpus(
+        _sure_only(fwd, args.forward), _sure_only(rev, args.reverse), args.method
+    )
     if args.output:
         write_pharaoh(args.output, links)
     else:
@@ -111,12 +154,21 @@ def cmd_symmetrize(args: argparse.Namespace) -> int:
 
 
 def cmd_aer(args: argparse.Namespace) -> int:
-    from weamlib.formats import read_parallel, read_pharaoh
+    from weamlib.formats import read_pharaoh
 
-    lengths = None
+    input_file(args.gold, "--gold")
+    input_file(args.pred, "--pred")
     if args.text:
-        lengths = [(len(s), len(t)) for s, t in read_parallel(args.text)]
+        input_file(args.text, "--text")
+    lengths = _lengths(args.text)
     gold = read_pharaoh(args.gold, one_based=args.gold_one_based, lengths=lengths)
+    if not any(g.sure for g in gold):
+        what = "only possible links (ipj)" if any(g.possible for g in gold) else "no links"
+        raise DataFormatError(
+            f"the gold alignment has {what} in its {len(gold)} lines: recall and AER are"
+            " undefined without sure links (i-j)",
+            args.gold,
+        )
     pred = read_pharaoh(args.pred, one_based=False, lengths=lengths)
     _same_length(gold, pred, args.gold, args.pred)
     scores = alignment_scores([p.possible for p in pred], gold)

@@ -8,6 +8,8 @@ from pathlib import Path
 import yaml
 
 from weamlib import pipeline
+from weamlib.commands import input_dir
+from weamlib.errors import UsageError, quote
 from weamlib.paths import repo_root
 
 
@@ -59,9 +61,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _book(args: argparse.Namespace) -> int:
+    book_dir = args.book_dir
+    if book_dir is not None:
+        book_dir = input_dir(book_dir, "--book-dir")
+        if not (book_dir / "_config.yml").is_file():
+            raise UsageError(
+                f"argument --book-dir: {quote(str(args.book_dir))} is not a book folder"
+                " (no _config.yml); see pipeline.copy_book_sources"
+            )
     try:
         pipeline.build_book(
-            args.profile, args.book_dir, names=args.chapter or None, html=not args.no_html
+            args.profile, book_dir, names=args.chapter or None, html=not args.no_html
         )
     except pipeline.ChapterFailed as err:
         print(err)
@@ -73,6 +83,8 @@ def _run(args: argparse.Namespace) -> int:
     (source,) = pipeline.chapters([args.notebook])
     book_dir = repo_root() / "book"
     out_dir = args.out_dir or book_dir / "chapters"
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"argument --out-dir: {quote(str(out_dir))} is a file, not a folder")
     try:
         record = pipeline.run_chapter(source, args.profile, out_dir, _overrides(args), cwd=book_dir)
     except pipeline.ChapterFailed as err:

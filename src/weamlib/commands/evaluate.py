@@ -19,7 +19,8 @@ import json
 import sys
 from pathlib import Path
 
-from weamlib.errors import DataFormatError
+from weamlib.commands import input_file
+from weamlib.errors import DataFormatError, quote
 
 _EXAMPLES = 3  # ids quoted in a note
 
@@ -67,7 +68,7 @@ def _load_json(path: Path, reject_duplicates: bool = False):
         seen = set()
         for key, _ in pairs:
             if key in seen:
-                raise DataFormatError(f"duplicate id {key!r}", path)
+                raise DataFormatError(f"duplicate id {quote(key)}", path)
             seen.add(key)
         return dict(pairs)
 
@@ -81,7 +82,7 @@ def _load_json(path: Path, reject_duplicates: bool = False):
 
 
 def _quote(ids: list[str]) -> str:
-    shown = ", ".join(repr(i) for i in ids[:_EXAMPLES])
+    shown = ", ".join(quote(i) for i in ids[:_EXAMPLES])
     return shown + (", ..." if len(ids) > _EXAMPLES else "")
 
 
@@ -89,6 +90,8 @@ def cmd_mlqa(args) -> int:
     from weamlib.evaluate import mlqa_coverage, mlqa_evaluate, mlqa_questions, mlqa_rule
 
     mlqa_rule(args.lang)  # a bad code fails before any file is read
+    input_file(args.dataset, "DATASET.json")
+    input_file(args.predictions, "PREDICTIONS.json")
     dataset = _load_json(args.dataset)
     try:
         questions = mlqa_questions(dataset)
@@ -105,7 +108,7 @@ def cmd_mlqa(args) -> int:
     for qid, answer in predictions.items():
         if not isinstance(answer, str):
             raise DataFormatError(
-                f"prediction for question {qid!r} must be a string, got {type(answer).__name__}",
+                f"prediction for question {quote(qid)} must be a string, got {type(answer).__name__}",
                 args.predictions,
             )
     scores = mlqa_evaluate(dataset, predictions, args.lang)
@@ -131,5 +134,7 @@ def cmd_mlqa(args) -> int:
 def cmd_xnli(args) -> int:
     from weamlib.evaluate import xnli_evaluate
 
+    input_file(args.gold, "GOLD.tsv")
+    input_file(args.predictions, "PREDICTIONS.txt")
     print(json.dumps(xnli_evaluate(args.gold, args.predictions)))
     return 0

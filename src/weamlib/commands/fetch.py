@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 
 def register(subparsers) -> None:
@@ -29,7 +30,13 @@ def register(subparsers) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     from weamlib import data
+    from weamlib.commands import input_dir
+    from weamlib.errors import UsageError, quote
 
+    if args.data_dir is not None:
+        input_dir(args.data_dir, "--data-dir")
+    if args.dest is not None and os.path.lexists(args.dest) and not os.path.isdir(args.dest):
+        raise UsageError(f"argument --dest: {quote(args.dest)} is a file, not a folder")
     if args.list:
         present = data.available_real_datasets(args.data_dir)
         rows = [("name", "local", "verified", "title")]
@@ -44,7 +51,7 @@ def handle(args: argparse.Namespace) -> int:
             )
         return 0
     if not args.name:
-        raise ValueError("give a dataset NAME or --list")
+        raise UsageError("give a dataset NAME or --list")
     path = data.fetch(
         args.name, dest=args.dest, data_dir=args.data_dir, allow_unverified=args.allow_unverified
     )

@@ -18,15 +18,18 @@ def register(subparsers) -> None:
         required=True,
         type=Path,
         metavar="DIR",
-        help="output folder (replaced if it exists)",
+        help="output folder; an existing one is replaced only if it is empty or an earlier"
+        " suite (refused otherwise, before any work)",
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.set_defaults(func=run)
 
 
 def run(args) -> int:
+    from weamlib.outdirs import check_replaceable
     from weamlib.synth.suite import SynthConfig, build_suite
 
+    check_replaceable(args.out, "--out", "synth")
     config = SynthConfig.for_profile(args.profile, seed=args.seed)
     summary = build_suite(config, args.out, progress=lambda message: print(f"  {message}"))
     print(

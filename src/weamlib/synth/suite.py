@@ -365,7 +365,6 @@ def _qa_examples(
     return out
 
 
-
 def _qa(config, langs, out: _Writer, progress) -> dict:
     splits, types = {}, {}
     for split in ("train", "dev", "test"):
