@@ -117,7 +117,7 @@ def test_candidates_may_change_fine_tuning_and_share_a_base_model(monkeypatch):
         if fn.__name__ == "_base_job":
             return [("/x", {"parameters": 1, "final_loss": 1.0, "seconds": 1.0,
                             "tokens_per_second": 1.0})] * len(job_list)  # fmt: skip
-        return [{"accuracy": {"dev": {"en": 50.0}}}] * len(job_list)
+        return [{"scores": {"accuracy": {"dev": {"en": 50.0}}}}] * len(job_list)
 
     monkeypatch.setattr(calib, "run_parallel", fake_parallel)
     cands = [

@@ -92,7 +92,7 @@ def test_finetune_grid_computes_only_what_the_store_lacks(monkeypatch, tmp_path)
     from weamlib.runs import Run
 
     done = {}
-    results = {"accuracy": {"test": {"en": 60.0, "vela": 40.0}}}
+    results = {"scores": {"accuracy": {"test": {"en": 60.0, "vela": 40.0}}}}
 
     def cached(self, store):
         key = (self.name, self.setting, self.cfg.seed)

@@ -118,7 +118,7 @@ def evaluate_candidates(
     results = run_parallel(_finetune_job, jobs, workers, labels=labels)
     rows = []
     for (name, seed), res in zip(keys, results, strict=True):
-        for split, langs in res["accuracy"].items():
+        for split, langs in res["scores"]["accuracy"].items():
             for lang, value in langs.items():
                 rows.append(
                     {

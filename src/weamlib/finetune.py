@@ -1,36 +1,35 @@
-"""Fine-tuning under the zero-shot protocol: XNLI-style classification and MLQA-style QA.
+"""Fine-tuning under the zero-shot protocol, written once for every task.
 
 A pre-trained model folder (a ``save_pretrained`` BERT with its tokenizer beside it) gets a
-fresh task head and is fine-tuned with the Hugging Face ``Trainer``. **Model selection uses
-English dev only**: after every epoch the model is scored on English dev (accuracy for
-NLI, F1 for QA) and the best state (the first epoch reaching the highest score) is kept in
-memory and restored at the end; no target-language data is read before training and
-selection are over. The selected model is then scored on the dev and test sets of every
-language.
+fresh task head and is fine-tuned by a short explicit loop (:func:`train_loop`): AdamW,
+linear warm-up then linear decay, shuffled batches, dynamic padding. It replaced the
+Hugging Face ``Trainer``, which fine-tuned the study's small models 7-13 points below such
+a loop on English dev (``../shared/CALIBRATION.md``, probe 3; its gradient clipping and
+length-grouped batches each cost about 3 points; ``benchmarks/bench_finetune.py`` measures
+both paths). **Model selection uses English dev only**: after every epoch the model is
+scored on English dev (accuracy for NLI, F1 for QA) and the best state (the first epoch
+reaching the highest score) is kept in memory and restored at the end; no target-language
+data is read before training and selection are over. The selected model is then scored on
+the dev and test sets of every language.
 
-* :class:`NLIFinetuneConfig`, :class:`QAFinetuneConfig` — the settings (all in the cache key).
-* :func:`finetune_nli`, :func:`finetune_qa` — train and select; return the model, its
-  tokenizer and the per-epoch history.
-* :func:`predict_nli` / :func:`nli_logits`, :func:`predict_qa` — batched inference.
-* :func:`ensure_nli_finetune`, :func:`ensure_qa_finetune` — the cached runs (kinds
-  ``finetune_nli`` and ``finetune_qa``) a chapter calls.
-* :func:`results_frame` — a tidy table of several runs.
+A task is a :class:`Task`: its config class, loaders, model class, encoding of training
+items and scoring. :data:`NLI` (XNLI-style classification) and :data:`QA` (MLQA-style
+extractive QA) are its two instances; :func:`finetune` trains and selects, and
+:func:`ensure_finetune` is the cached run (kinds ``finetune_nli`` and ``finetune_qa``).
 
 Settings: ``"zero-shot"`` trains on English train only. ``"translate-train"`` trains on
-the suite's translated training sets *at the same budget*: each English training item is
-replaced by its realisation in one of the training languages (English and every target),
-assigned round-robin (``translate_train="mix"``, the default), so both settings train on
-the same meanings for the same number of steps and differ only in language. The
-XTREME-style union of all sets (``"union"``) is available but costs one epoch over
-``k`` times as many items.
+the suite's translated training sets: each English training item is replaced by its
+realisation in one of the training languages, assigned round-robin
+(``translate_train="mix"``), or every set is used in full (``"union"``, XTREME's
+translate-train-all: ``k`` times as many items per epoch).
 
-Heads: NLI uses BERT's pooled ``[CLS]`` (``head="cls"``, ``BertForSequenceClassification``)
-or the segment-mean head of :mod:`weamlib.heads` (``head="pair-mean"``); QA uses
-``BertForQuestionAnswering`` (start/end logits) with the windows and n-best decoding of
-:mod:`weamlib.qa`, scored with the official MLQA metric (:mod:`weamlib.evaluate`).
+Heads: NLI uses BERT's pooled ``[CLS]`` (``head="cls"``) or the segment-mean head of
+:mod:`weamlib.heads` (``head="pair-mean"``); QA uses ``BertForQuestionAnswering`` with the
+windows and n-best decoding of :mod:`weamlib.qa`, scored with the official MLQA metric.
+``precision`` (:mod:`weamlib.precision`): fp32, or bf16 autocast with fp32 master weights.
 
-Padding is dynamic and training batches are grouped by length
-(``train_sampling_strategy="group_by_length"``).
+May import: :mod:`weamlib.heads`, :mod:`weamlib.qa`, :mod:`weamlib.evaluate`,
+:mod:`weamlib.suitefiles`, :mod:`weamlib.formats`, :mod:`weamlib.precision` and below.
 """
 
 from __future__ import annotations
@@ -38,7 +37,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -50,7 +48,8 @@ from weamlib.errors import ConfigError
 from weamlib.evaluate import accuracy, mlqa_evaluate
 from weamlib.formats import NLI_LABELS, NLIExample, QAExample
 from weamlib.heads import NLI_HEADS
-from weamlib.progress import trainer_callback
+from weamlib.precision import PRECISIONS, autocast, resolve
+from weamlib.progress import say
 from weamlib.qa import QAFeatureConfig, decode_spans, encode_qa_eval, encode_qa_train
 from weamlib.runkinds import RunSpec
 from weamlib.runs import Run, RunStore
@@ -67,12 +66,20 @@ FRAME_COLUMNS = ("model", "task", "setting", "language", "split", "seed", "metri
 
 __all__ = [
     "FRAME_COLUMNS",
+    "NLI",
+    "QA",
+    "TASKS",
     "NLIFinetuneConfig",
     "QAFinetuneConfig",
+    "Task",
+    "ensure_finetune",
     "ensure_nli_finetune",
     "ensure_qa_finetune",
+    "finetune",
     "finetune_nli",
     "finetune_qa",
+    "finetune_spec",
+    "train_loop",
     "model_digest",
     "nli_frame",
     "nli_logits",
@@ -115,6 +122,8 @@ def _check_common(cfg) -> None:
         raise bad("threads", "None or an int >= 1")
     if cfg.translate_train not in TRANSLATE_TRAIN:
         raise bad("translate_train", f"one of {', '.join(TRANSLATE_TRAIN)}")
+    if cfg.precision not in PRECISIONS:
+        raise bad("precision", f"one of {', '.join(PRECISIONS)}")
 
 
 @dataclass(frozen=True)
@@ -126,7 +135,8 @@ class NLIFinetuneConfig:
     ``train_limit``: use at most this many items of each training file (None: all).
     ``translate_train``: how translate-train combines languages (module docstring).
     ``threads``: torch intra-op threads while training and predicting (None: leave torch's
-    setting).
+    setting). ``precision``: ``"fp32"``, ``"bf16"`` or ``"auto"`` (:mod:`weamlib.precision`;
+    the key holds the resolved one).
     """
 
     learning_rate: float = 3e-4
@@ -141,6 +151,7 @@ class NLIFinetuneConfig:
     threads: int | None = None
     head: str = "cls"
     translate_train: str = "mix"
+    precision: str = "fp32"
 
     def __post_init__(self):
         _check_common(self)
@@ -179,6 +190,7 @@ class QAFinetuneConfig:
     eval_batch_size: int = 128
     threads: int | None = None
     translate_train: str = "mix"
+    precision: str = "fp32"
 
     def __post_init__(self):
         _check_common(self)
@@ -318,8 +330,11 @@ def _pad_batch(features: Sequence[dict], pad_id: int):
     return batch
 
 
-def _logits(model, features: Sequence[dict], pad_id: int, batch_size: int, read):
-    """``read(output)`` of every feature, in input order, batched longest first.
+def _logits(
+    model, features: Sequence[dict], pad_id: int, batch_size: int, read, precision: str = "fp32"
+):
+    """``read(output)`` of every feature, in input order, batched longest first, the forward
+    pass at ``precision`` (``"fp32"``, ``"bf16"`` or ``"auto"``).
 
     ``read`` maps a model output to an array ``(batch, ...)``; returns the rows as a list.
     """
@@ -330,10 +345,11 @@ def _logits(model, features: Sequence[dict], pad_id: int, batch_size: int, read)
     out: list = [None] * len(features)
     order = sorted(range(len(features)), key=lambda i: (-len(features[i]["input_ids"]), i))
     device = next(model.parameters()).device
+    precision = resolve(precision, device.type)
     was_training = model.training
     model.eval()
     try:
-        with torch.inference_mode():
+        with torch.inference_mode(), autocast(precision, device.type):
             for start in range(0, len(order), batch_size):
                 idx = order[start : start + batch_size]
                 batch = _pad_batch(
@@ -348,222 +364,16 @@ def _logits(model, features: Sequence[dict], pad_id: int, batch_size: int, read)
     return out
 
 
-# --------------------------------------------------------------------------- training
-
-
-def _selection_callback(model, score_dev: Callable[[Any], float]):
-    """A TrainerCallback that scores the model on the selection set after every epoch and
-    keeps the best state (the first epoch reaching the highest score) in memory."""
-    from transformers import TrainerCallback
-
-    class Selection(TrainerCallback):
-        def __init__(self):
-            self.history: list[dict] = []
-            self.best_score: float | None = None
-            self.best_state: dict | None = None
-            self._started = 0.0
-
-        def on_epoch_begin(self, args, state, control, **kwargs):
-            self._started = time.perf_counter()
-
-        def on_log(self, args, state, control, logs=None, **kwargs):
-            # with logging_strategy="epoch" the epoch's mean loss is logged just after
-            # on_epoch_end: it belongs to the epoch last recorded
-            if logs and "loss" in logs and self.history and self.history[-1]["train_loss"] is None:
-                self.history[-1]["train_loss"] = float(logs["loss"])
-
-        def on_epoch_end(self, args, state, control, **kwargs):
-            seconds = time.perf_counter() - self._started
-            dev = float(score_dev(model))
-            self.history.append(
-                {
-                    "epoch": len(self.history) + 1,
-                    "train_loss": None,
-                    "dev_score": dev,
-                    "seconds": seconds,
-                }
-            )
-            if self.best_score is None or dev > self.best_score:
-                self.best_score = dev
-                self.best_state = {
-                    k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()
-                }
-
-        def restore(self):
-            if self.best_state is not None:
-                model.load_state_dict(self.best_state)
-            self.best_state = None
-
-    return Selection()
-
-
-def _train(model, tokenizer, train: list[dict], cfg, score_dev, label: str, progress: bool):
-    """Train ``model`` on the unpadded ``train`` features with the Trainer; select the epoch
-    by ``score_dev(model)``; returns the per-epoch history (the model ends in the selected
-    state, in eval mode)."""
-    import torch
-    from transformers import PrinterCallback, Trainer, TrainingArguments
-
-    cuda = torch.cuda.is_available()
-    selection = _selection_callback(model, score_dev)
-    with tempfile.TemporaryDirectory(prefix="weam-ft-") as scratch:
-        args = TrainingArguments(
-            output_dir=scratch,
-            seed=cfg.seed,
-            learning_rate=cfg.learning_rate,
-            num_train_epochs=cfg.epochs,
-            per_device_train_batch_size=cfg.batch_size,
-            lr_scheduler_type="linear",
-            warmup_steps=float(cfg.warmup_ratio),  # a float < 1 is a ratio of all steps
-            weight_decay=cfg.weight_decay,
-            optim="adamw_torch",
-            eval_strategy="no",  # selection scores English dev itself, after every epoch
-            save_strategy="no",  # selection keeps the best state in memory
-            logging_strategy="epoch",
-            report_to=[],
-            disable_tqdm=not progress,
-            use_cpu=not cuda,
-            dataloader_num_workers=0,
-            dataloader_pin_memory=cuda,
-            train_sampling_strategy="group_by_length",
-            remove_unused_columns=False,
-        )
-        trainer = Trainer(
-            model=model,
-            args=args,
-            data_collator=lambda batch: _pad_batch(batch, tokenizer.pad_token_id),
-            train_dataset=train,
-            processing_class=tokenizer,
-            callbacks=[selection, trainer_callback(label)],
-        )
-        if not progress:
-            trainer.remove_callback(PrinterCallback)  # it prints every log dict
-        trainer.train()
-    selection.restore()
-    model.eval()
-    return selection.history
-
-
-def _nli_model_class(head: str):
-    from transformers import AutoModelForSequenceClassification
-
-    from weamlib.heads import BertForPairClassification
-
-    return BertForPairClassification if head == "pair-mean" else AutoModelForSequenceClassification
-
-
-def finetune_nli(
-    model_dir: str | Path,
-    train_examples: Iterable[NLIExample],
-    dev_examples: Iterable[NLIExample],
-    cfg: NLIFinetuneConfig | None = None,
-    output_dir: str | Path | None = None,
-    progress: bool = False,
-):
-    """Fine-tune the model of ``model_dir`` for NLI; select the epoch on ``dev_examples``.
-
-    ``dev_examples`` is the selection set: under the zero-shot protocol, English dev only.
-    Returns ``(model, tokenizer, history)``: the selected model (in eval mode), its
-    tokenizer, and one dict per epoch with ``epoch``, ``train_loss`` (mean over the epoch),
-    ``dev_accuracy`` (0-100) and ``seconds`` (training time of the epoch). The selected
-    epoch is the first with the highest ``dev_accuracy``. ``output_dir``: when given, the
-    selected model and its tokenizer are saved there with ``save_pretrained``.
-    ``progress``: show the Trainer's progress bars.
-    """
-    from transformers import set_seed
-
-    cfg = cfg or NLIFinetuneConfig()
-    train_examples, dev_examples = list(train_examples), list(dev_examples)
-    if not train_examples:
-        raise ValueError("finetune_nli got no training examples")
-    if not dev_examples:
-        raise ValueError("finetune_nli got no dev examples to select the model on")
-    model_dir = Path(model_dir)
-    with torch_threads(cfg.threads):
-        set_seed(cfg.seed)  # the new classification head (and pooler) is initialised here
-        model, tokenizer = _load(
-            _nli_model_class(cfg.head),
-            model_dir,
-            progress,
-            cfg.max_length,
-            num_labels=len(NLI_LABELS),
-            id2label=ID2LABEL,
-            label2id=LABEL2ID,
-        )
-        train = _with_labels(
-            _encode(tokenizer, train_examples, cfg.max_length), train_examples, "train"
-        )
-        _with_labels([{} for _ in dev_examples], dev_examples, "dev")  # labels checked first
-        gold = [e.label for e in dev_examples]
-
-        def score_dev(m) -> float:
-            pred = predict_nli(m, tokenizer, dev_examples, cfg.eval_batch_size, cfg.max_length)
-            return accuracy(gold, pred)
-
-        history = _train(
-            model, tokenizer, train, cfg, score_dev, f"finetune nli seed {cfg.seed}", progress
-        )
-    for h in history:
-        h["dev_accuracy"] = h.pop("dev_score")
-    if output_dir is not None:
-        model.save_pretrained(str(output_dir))
-        tokenizer.save_pretrained(str(output_dir))
-    return model, tokenizer, history
-
-
-def finetune_qa(
-    model_dir: str | Path,
-    train_examples: Iterable[QAExample],
-    dev_examples: Iterable[QAExample],
-    cfg: QAFinetuneConfig | None = None,
-    output_dir: str | Path | None = None,
-    progress: bool = False,
-):
-    """Fine-tune the model of ``model_dir`` for extractive QA; select the epoch by F1 on
-    ``dev_examples`` (English dev under the zero-shot protocol; scored with the MLQA
-    English rule).
-
-    Training items without an answer are refused. Returns ``(model, tokenizer, history)``
-    as :func:`finetune_nli`, with ``dev_f1`` (0-100) per epoch.
-    """
-    from transformers import AutoModelForQuestionAnswering, set_seed
-
-    cfg = cfg or QAFinetuneConfig()
-    train_examples, dev_examples = list(train_examples), list(dev_examples)
-    if not train_examples:
-        raise ValueError("finetune_qa got no training examples")
-    if not dev_examples:
-        raise ValueError("finetune_qa got no dev examples to select the model on")
-    for what, items in (("train", train_examples), ("dev", dev_examples)):
-        for i, e in enumerate(items):
-            if not e.answers:
-                raise ValueError(f"{what} QA item {i} (id {e.id!r}) has no answer")
-    model_dir = Path(model_dir)
-    with torch_threads(cfg.threads):
-        set_seed(cfg.seed)
-        model, tokenizer = _load(AutoModelForQuestionAnswering, model_dir, progress, cfg.max_length)
-        train = encode_qa_train(tokenizer, train_examples, cfg.features)
-
-        def score_dev(m) -> float:
-            pred = predict_qa(m, tokenizer, dev_examples, cfg)
-            return qa_scores(dev_examples, pred, "en")["f1"]
-
-        history = _train(
-            model, tokenizer, train, cfg, score_dev, f"finetune qa seed {cfg.seed}", progress
-        )
-    for h in history:
-        h["dev_f1"] = h.pop("dev_score")
-    if output_dir is not None:
-        model.save_pretrained(str(output_dir))
-        tokenizer.save_pretrained(str(output_dir))
-    return model, tokenizer, history
-
-
 # --------------------------------------------------------------------------- inference
 
 
 def nli_logits(
-    model, tokenizer, examples: Iterable[NLIExample], batch_size: int = 256, max_length: int = 128
+    model,
+    tokenizer,
+    examples: Iterable[NLIExample],
+    batch_size: int = 256,
+    max_length: int = 128,
+    precision: str = "fp32",
 ):
     """Class logits ``(n, num_labels)`` (numpy float32) of ``examples``, in input order.
 
@@ -582,15 +392,21 @@ def nli_logits(
         tokenizer.pad_token_id,
         batch_size,
         lambda out: out.logits.float().cpu().numpy(),
+        precision,
     )
     return np.stack(rows).astype(np.float32)
 
 
 def predict_nli(
-    model, tokenizer, examples: Iterable[NLIExample], batch_size: int = 256, max_length: int = 128
+    model,
+    tokenizer,
+    examples: Iterable[NLIExample],
+    batch_size: int = 256,
+    max_length: int = 128,
+    precision: str = "fp32",
 ) -> list[str]:
     """Predicted labels (from :data:`~weamlib.formats.NLI_LABELS`) of ``examples``, in order."""
-    logits = nli_logits(model, tokenizer, examples, batch_size, max_length)
+    logits = nli_logits(model, tokenizer, examples, batch_size, max_length, precision)
     id2label = {int(k): v for k, v in model.config.id2label.items()}
     return [id2label[int(i)] for i in logits.argmax(-1)]
 
@@ -619,6 +435,7 @@ def predict_qa(
                 strict=True,
             )
         ),
+        cfg.precision,
     )
     width = max(len(f["input_ids"]) for f in features)
     start = np.full((len(rows), width), -1e9, dtype=np.float32)
@@ -649,6 +466,282 @@ def qa_scores(examples: Sequence[QAExample], predictions: Mapping[str, str], lan
         for e in examples
     ]
     return mlqa_evaluate(data, dict(predictions), lang)
+
+
+# --------------------------------------------------------------------------- training
+
+
+def _linear_schedule(step: int, warmup: int, total: int) -> float:
+    """The learning-rate factor at ``step``: linear warm-up over ``warmup`` steps, then
+    linear decay to 0 at ``total`` (``transformers.get_linear_schedule_with_warmup``)."""
+    if step < warmup:
+        return step / max(1, warmup)
+    return max(0.0, (total - step) / max(1, total - warmup))
+
+
+def train_loop(
+    model,
+    train: Sequence[dict],
+    cfg,
+    pad_id: int,
+    score_dev: Callable[[Any], float],
+    label: str = "finetune",
+    progress: bool = False,
+) -> list[dict]:
+    """Train ``model`` on the unpadded ``train`` features and select the epoch on dev.
+
+    AdamW (``cfg.learning_rate``, ``cfg.weight_decay`` on every parameter), linear warm-up
+    over ``cfg.warmup_ratio`` of all steps then linear decay, ``cfg.epochs`` epochs of
+    batches of ``cfg.batch_size`` in an order drawn from ``cfg.seed`` (a new permutation each
+    epoch), padded to their longest item; no gradient clipping. The forward pass runs at
+    ``cfg.precision`` (resolved), weights and optimizer state stay fp32. After each epoch
+    ``score_dev(model)`` is called; the best state (first epoch reaching the highest score)
+    is restored at the end and the model left in eval mode.
+
+    Returns one dict per epoch: ``epoch``, ``train_loss`` (mean over its steps),
+    ``dev_score``, ``seconds`` (training time of the epoch).
+    """
+    import math
+
+    import torch
+
+    device = next(model.parameters()).device
+    precision = resolve(cfg.precision, device.type)
+    n = len(train)
+    per_epoch = math.ceil(n / cfg.batch_size)
+    total = per_epoch * cfg.epochs
+    warmup = int(cfg.warmup_ratio * total)
+    optimizer = torch.optim.AdamW(
+        model.parameters(), lr=cfg.learning_rate, weight_decay=cfg.weight_decay
+    )
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: _linear_schedule(step, warmup, total)
+    )
+    order = torch.Generator().manual_seed(cfg.seed)
+    history: list[dict] = []
+    best_score, best_state = None, None
+    started, step = time.perf_counter(), 0
+    say(f"  [{label}] {cfg.epochs} epochs of {per_epoch} steps ({precision})")
+    for epoch in range(1, cfg.epochs + 1):
+        model.train()
+        epoch_start, losses = time.perf_counter(), []
+        perm = torch.randperm(n, generator=order).tolist()
+        for start in range(0, n, cfg.batch_size):
+            batch = _pad_batch([train[i] for i in perm[start : start + cfg.batch_size]], pad_id)
+            with autocast(precision, device.type):
+                loss = model(**{k: v.to(device) for k, v in batch.items()}).loss
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+            optimizer.zero_grad(set_to_none=True)
+            losses.append(loss.item())
+            step += 1
+            if progress and step % max(1, per_epoch // 4) == 0:
+                rate = (time.perf_counter() - started) / step
+                say(
+                    f"  [{label}] step {step}/{total} loss {sum(losses) / len(losses):.3f},"
+                    f" {rate * (total - step):.0f} s left"
+                )
+        seconds = time.perf_counter() - epoch_start
+        dev = float(score_dev(model))
+        history.append(
+            {
+                "epoch": epoch,
+                "train_loss": sum(losses) / len(losses),
+                "dev_score": dev,
+                "seconds": seconds,
+            }
+        )
+        if best_score is None or dev > best_score:
+            best_score = dev
+            best_state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+    model.load_state_dict(best_state)
+    model.eval()
+    return history
+
+
+# --------------------------------------------------------------------------- tasks
+
+
+def _nli_model_class(cfg):
+    from transformers import AutoModelForSequenceClassification
+
+    from weamlib.heads import BertForPairClassification
+
+    if cfg.head == "pair-mean":
+        return BertForPairClassification
+    return AutoModelForSequenceClassification
+
+
+def _nli_model_kwargs(cfg) -> dict:
+    return {"num_labels": len(NLI_LABELS), "id2label": ID2LABEL, "label2id": LABEL2ID}
+
+
+def _nli_check(examples: Sequence[NLIExample], what: str) -> None:
+    _with_labels([{} for _ in examples], examples, what)
+
+
+def _nli_train_features(tokenizer, examples, cfg) -> list[dict]:
+    return _with_labels(_encode(tokenizer, examples, cfg.max_length), examples, "train")
+
+
+def _nli_score(model, tokenizer, examples, cfg, lang, dataset=None):
+    pred = predict_nli(
+        model, tokenizer, examples, cfg.eval_batch_size, cfg.max_length, cfg.precision
+    )
+    return {"accuracy": accuracy([e.label for e in examples], pred)}, None
+
+
+def _qa_model_class(cfg):
+    from transformers import AutoModelForQuestionAnswering
+
+    return AutoModelForQuestionAnswering
+
+
+def _qa_check(examples: Sequence[QAExample], what: str) -> None:
+    for i, e in enumerate(examples):
+        if not e.answers:
+            raise ValueError(f"{what} QA item {i} (id {e.id!r}) has no answer")
+
+
+def _qa_train_features(tokenizer, examples, cfg) -> list[dict]:
+    return encode_qa_train(tokenizer, examples, cfg.features)
+
+
+def _qa_score(model, tokenizer, examples, cfg, lang, dataset=None):
+    """MLQA EM/F1 of the predictions; ``dataset``: the official SQuAD-format file's data
+    (None: built from ``examples``)."""
+    pred = predict_qa(model, tokenizer, examples, cfg)
+    scores = mlqa_evaluate(dataset, pred, lang) if dataset is not None else None
+    return scores or qa_scores(examples, pred, lang), pred
+
+
+@dataclass(frozen=True)
+class Task:
+    """One fine-tuning task: what :func:`finetune` and :func:`ensure_finetune` need of it.
+
+    ``metrics``: the scores it reports, the first being the selection metric.
+    ``load(suite, split, lang)``: the items of a suite's file. ``check(items, what)``:
+    refuse unusable items before training. ``model_class(cfg)`` and ``model_kwargs(cfg)``:
+    the Hugging Face class and ``from_pretrained`` arguments of its model.
+    ``train_features(tokenizer, items, cfg)``: unpadded training features with labels.
+    ``score(model, tokenizer, items, cfg, lang, dataset)``: ``({metric: 0-100},
+    predictions or None)``. ``dataset``: the raw file of a split, for scorers that read
+    it (QA), or None.
+    """
+
+    name: str
+    kind: str
+    config_class: type
+    metrics: tuple[str, ...]
+    load: Callable
+    check: Callable
+    model_class: Callable
+    model_kwargs: Callable
+    train_features: Callable
+    score: Callable
+    dataset: Callable | None = None  # (suite, split, lang) -> the raw file's data
+
+    @property
+    def metric(self) -> str:
+        return self.metrics[0]
+
+
+def _qa_dataset(suite, split: str, lang: str) -> dict:
+    return json.loads(qa_path(suite, split, lang).read_text(encoding="utf-8"))
+
+
+NLI = Task(
+    name="xnli",
+    kind=KIND,
+    config_class=NLIFinetuneConfig,
+    metrics=("accuracy",),
+    load=load_nli,
+    check=_nli_check,
+    model_class=_nli_model_class,
+    model_kwargs=_nli_model_kwargs,
+    train_features=_nli_train_features,
+    score=_nli_score,
+)
+QA = Task(
+    name="mlqa",
+    kind=QA_KIND,
+    config_class=QAFinetuneConfig,
+    metrics=("f1", "exact_match"),
+    load=load_qa,
+    check=_qa_check,
+    model_class=_qa_model_class,
+    model_kwargs=lambda cfg: {},
+    train_features=_qa_train_features,
+    score=_qa_score,
+    dataset=_qa_dataset,
+)
+TASKS: dict[str, Task] = {NLI.name: NLI, QA.name: QA}
+
+
+def finetune(
+    task: Task,
+    model_dir: str | Path,
+    train_examples: Iterable,
+    dev_examples: Iterable,
+    cfg=None,
+    output_dir: str | Path | None = None,
+    progress: bool = False,
+):
+    """Fine-tune the model of ``model_dir`` for ``task``; select the epoch on ``dev_examples``.
+
+    ``dev_examples`` is the selection set: under the zero-shot protocol, English dev only
+    (scored with the English rule). Returns ``(model, tokenizer, history)``: the selected
+    model (in eval mode), its tokenizer, and one dict per epoch with ``epoch``,
+    ``train_loss``, ``dev_<metric>`` (0-100) and ``seconds``. ``output_dir``: when given,
+    the selected model and its tokenizer are saved there with ``save_pretrained``.
+    """
+    from transformers import set_seed
+
+    cfg = cfg or task.config_class()
+    if not isinstance(cfg, task.config_class):
+        raise ConfigError(f"cfg must be a {task.config_class.__name__}, got {type(cfg).__name__}")
+    train_examples, dev_examples = list(train_examples), list(dev_examples)
+    if not train_examples:
+        raise ValueError(f"fine-tuning {task.name} got no training examples")
+    if not dev_examples:
+        raise ValueError(f"fine-tuning {task.name} got no dev examples to select the model on")
+    task.check(train_examples, "train")
+    task.check(dev_examples, "dev")
+    with torch_threads(cfg.threads):
+        set_seed(cfg.seed)  # the new head (and pooler) is initialised here; dropout follows
+        model, tokenizer = _load(
+            task.model_class(cfg), Path(model_dir), progress, cfg.max_length,
+            **task.model_kwargs(cfg),
+        )  # fmt: skip
+        train = task.train_features(tokenizer, train_examples, cfg)
+
+        def score_dev(m) -> float:
+            return task.score(m, tokenizer, dev_examples, cfg, "en")[0][task.metric]
+
+        history = train_loop(
+            model, train, cfg, tokenizer.pad_token_id, score_dev,
+            f"finetune {task.name} seed {cfg.seed}", progress,
+        )  # fmt: skip
+    for h in history:
+        h[f"dev_{task.metric}"] = h.pop("dev_score")
+    if output_dir is not None:
+        model.save_pretrained(str(output_dir))
+        tokenizer.save_pretrained(str(output_dir))
+    return model, tokenizer, history
+
+
+def finetune_nli(
+    model_dir, train_examples, dev_examples, cfg=None, output_dir=None, progress=False
+):
+    """:func:`finetune` for :data:`NLI` (history: ``dev_accuracy``)."""
+    return finetune(NLI, model_dir, train_examples, dev_examples, cfg, output_dir, progress)
+
+
+def finetune_qa(model_dir, train_examples, dev_examples, cfg=None, output_dir=None, progress=False):
+    """:func:`finetune` for :data:`QA` (history: ``dev_f1``); items without an answer are
+    refused."""
+    return finetune(QA, model_dir, train_examples, dev_examples, cfg, output_dir, progress)
 
 
 # --------------------------------------------------------------------------- cached runs
@@ -721,6 +814,7 @@ def _run_config(task, cfg, model_dir, suite, languages, splits, setting, train_l
     return {
         "task": task,
         **dataclasses.asdict(cfg),
+        "precision": resolve(cfg.precision),  # what runs here: fp32 and bf16 never mix
         "model": model_digest(model_dir),
         "suite": suite_digest(suite),
         "languages": languages,
@@ -731,26 +825,33 @@ def _run_config(task, cfg, model_dir, suite, languages, splits, setting, train_l
     }
 
 
-def nli_run_config(
-    model_dir, suite, cfg=None, languages=None, splits=SPLITS, setting="zero-shot",
+def run_config(
+    task: Task, model_dir, suite, cfg=None, languages=None, splits=SPLITS, setting="zero-shot",
     train_languages=None, save_model=False,
 ) -> dict:  # fmt: skip
-    """The cache key of :func:`ensure_nli_finetune` with these arguments (checks them)."""
-    cfg = cfg or NLIFinetuneConfig()
-    if not isinstance(cfg, NLIFinetuneConfig):
-        raise ConfigError(f"cfg must be an NLIFinetuneConfig, got {type(cfg).__name__}")
+    """The config (cache key) of :func:`ensure_finetune` with these arguments (checks them)."""
+    cfg = cfg or task.config_class()
+    if not isinstance(cfg, task.config_class):
+        raise ConfigError(f"cfg must be a {task.config_class.__name__}, got {type(cfg).__name__}")
     setting, splits, languages, train_langs = _scope(
         Path(suite), setting, splits, languages, train_languages
     )
     return _run_config(
-        "xnli", cfg, model_dir, suite, languages, splits, setting, train_langs, save_model
+        task.name, cfg, model_dir, suite, languages, splits, setting, train_langs, save_model
     )
 
 
-def ensure_nli_finetune(
+def finetune_spec(task: Task, model_dir, suite, cfg=None, **arguments) -> RunSpec:
+    """The :class:`~weamlib.runkinds.RunSpec` of a fine-tuning run: what
+    :func:`ensure_finetune` computes and what a lookup finds."""
+    return RunSpec(task.kind, run_config(task, model_dir, suite, cfg, **arguments))
+
+
+def ensure_finetune(
+    task: Task,
     model_dir: str | Path,
     suite: str | Path,
-    cfg: NLIFinetuneConfig | None = None,
+    cfg=None,
     languages: Sequence[str] | None = None,
     splits: Sequence[str] = SPLITS,
     store: RunStore | None = None,
@@ -759,115 +860,32 @@ def ensure_nli_finetune(
     progress: bool = False,
     train_languages: Sequence[str] | None = None,
 ) -> Run:
-    """Fine-tune on the suite's NLI data and score every language; cached (kind ``finetune_nli``).
+    """Fine-tune on the suite's data of ``task`` and score every language; cached.
 
     Training: English train (``"zero-shot"``), or the translate-train set of English and
     ``train_languages`` (default: every non-English language of ``languages``;
     translate-train-all) combined as ``cfg.translate_train`` says. Selection: English dev
     only. Scoring: every ``split`` of ``splits`` ("dev", "test") in every language of
-    ``languages`` (default: all of the suite's). The cache key holds the config fields, a
-    digest of the model folder and of the suite's manifest, the languages, splits, setting,
-    training languages and ``save_model`` (then the selected model is kept in ``model/``).
+    ``languages`` (default: all of the suite's). The cache key holds the config fields
+    (with the resolved precision), digests of the model folder and of the suite, the
+    languages, splits, setting, training languages and ``save_model`` (then the selected
+    model is kept in ``model/``). A task that returns predictions (QA) keeps those of the
+    test split in ``predictions-test-<lang>.json`` (the format ``weamlib evaluate`` reads).
 
-    Results: ``{"accuracy": {split: {lang: 0-100}}, "scores": {"accuracy": …}, "history":
-    [per epoch], "best_epoch", "seconds", "train_seconds", "train_examples",
-    "train_languages"}``.
-    """
-    cfg = cfg or NLIFinetuneConfig()
-    suite = Path(suite)
-    config = nli_run_config(
-        model_dir, suite, cfg, languages, splits, setting, train_languages, save_model
-    )
-    languages, splits, train_langs = (
-        config["languages"],
-        config["splits"],
-        config["train_languages"],
-    )
-
-    def compute(folder: Path) -> dict:
-        started = time.perf_counter()
-        train = _training_set(load_nli, suite, train_langs, cfg)
-        dev_en = load_nli(suite, "dev", "en")
-        model, tokenizer, history = finetune_nli(
-            model_dir,
-            train,
-            dev_en,
-            cfg,
-            output_dir=folder / "model" if save_model else None,
-            progress=progress,
-        )
-        train_seconds = time.perf_counter() - started
-        scores: dict[str, dict[str, float]] = {}
-        with torch_threads(cfg.threads):
-            for split in splits:
-                scores[split] = {}
-                for lang in languages:
-                    examples = (
-                        dev_en if (split, lang) == ("dev", "en") else load_nli(suite, split, lang)
-                    )
-                    pred = predict_nli(
-                        model, tokenizer, examples, cfg.eval_batch_size, cfg.max_length
-                    )
-                    scores[split][lang] = accuracy([e.label for e in examples], pred)
-        best = max(range(len(history)), key=lambda i: (history[i]["dev_accuracy"], -i))
-        return {
-            "accuracy": scores,
-            "scores": {"accuracy": scores},
-            "history": history,
-            "best_epoch": history[best]["epoch"],
-            "seconds": time.perf_counter() - started,
-            "train_seconds": train_seconds,
-            "train_examples": len(train),
-            "train_languages": train_langs,
-        }
-
-    return RunSpec(KIND, config).run(store or RunStore(), compute)
-
-
-def qa_run_config(
-    model_dir, suite, cfg=None, languages=None, splits=SPLITS, setting="zero-shot",
-    train_languages=None, save_model=False,
-) -> dict:  # fmt: skip
-    """The cache key of :func:`ensure_qa_finetune` with these arguments (checks them)."""
-    cfg = cfg or QAFinetuneConfig()
-    if not isinstance(cfg, QAFinetuneConfig):
-        raise ConfigError(f"cfg must be a QAFinetuneConfig, got {type(cfg).__name__}")
-    setting, splits, languages, train_langs = _scope(
-        Path(suite), setting, splits, languages, train_languages
-    )
-    return _run_config(
-        "mlqa", cfg, model_dir, suite, languages, splits, setting, train_langs, save_model
-    )
-
-
-def ensure_qa_finetune(
-    model_dir: str | Path,
-    suite: str | Path,
-    cfg: QAFinetuneConfig | None = None,
-    languages: Sequence[str] | None = None,
-    splits: Sequence[str] = SPLITS,
-    store: RunStore | None = None,
-    setting: str = "zero-shot",
-    save_model: bool = False,
-    progress: bool = False,
-    train_languages: Sequence[str] | None = None,
-) -> Run:
-    """Fine-tune on the suite's QA data and score every language; cached (kind ``finetune_qa``).
-
-    As :func:`ensure_nli_finetune`, for extractive QA. Each language is scored with the
-    official MLQA metric on the suite's own file (:func:`weamlib.evaluate.mlqa_evaluate`;
-    the synthetic languages get its language-neutral normalisation); the predictions of
-    the test split are kept in ``predictions-test-<lang>.json`` (id -> answer text, the
-    format ``weamlib evaluate mlqa`` reads).
-
-    Results: ``{"scores": {"f1": {split: {lang}}, "exact_match": {…}}, "history",
+    Results: ``{"scores": {metric: {split: {lang: 0-100}}}, "history": [per epoch],
     "best_epoch", "seconds", "train_seconds", "train_examples", "train_languages"}``.
     """
-    cfg = cfg or QAFinetuneConfig()
+    cfg = cfg or task.config_class()
     suite = Path(suite)
-    config = qa_run_config(
-        model_dir, suite, cfg, languages, splits, setting, train_languages, save_model
-    )
+    arguments = {
+        "languages": languages,
+        "splits": splits,
+        "setting": setting,
+        "train_languages": train_languages,
+        "save_model": save_model,
+    }
+    spec = finetune_spec(task, model_dir, suite, cfg, **arguments)
+    config = spec.config
     languages, splits, train_langs = (
         config["languages"],
         config["splits"],
@@ -876,9 +894,10 @@ def ensure_qa_finetune(
 
     def compute(folder: Path) -> dict:
         started = time.perf_counter()
-        train = _training_set(load_qa, suite, train_langs, cfg)
-        dev_en = load_qa(suite, "dev", "en")
-        model, tokenizer, history = finetune_qa(
+        train = _training_set(task.load, suite, train_langs, cfg)
+        dev_en = task.load(suite, "dev", "en")
+        model, tokenizer, history = finetune(
+            task,
             model_dir,
             train,
             dev_en,
@@ -887,25 +906,25 @@ def ensure_qa_finetune(
             progress=progress,
         )
         train_seconds = time.perf_counter() - started
-        scores: dict[str, dict[str, dict[str, float]]] = {"f1": {}, "exact_match": {}}
+        scores: dict[str, dict[str, dict[str, float]]] = {m: {} for m in task.metrics}
         with torch_threads(cfg.threads):
             for split in splits:
                 for metric in scores:
                     scores[metric][split] = {}
                 for lang in languages:
                     examples = (
-                        dev_en if (split, lang) == ("dev", "en") else load_qa(suite, split, lang)
+                        dev_en if (split, lang) == ("dev", "en") else task.load(suite, split, lang)
                     )
-                    pred = predict_qa(model, tokenizer, examples, cfg)
-                    dataset = json.loads(qa_path(suite, split, lang).read_text(encoding="utf-8"))
-                    got = mlqa_evaluate(dataset, pred, lang)
+                    dataset = task.dataset(suite, split, lang) if task.dataset else None
+                    got, pred = task.score(model, tokenizer, examples, cfg, lang, dataset)
                     for metric in scores:
                         scores[metric][split][lang] = got[metric]
-                    if split == "test":
+                    if split == "test" and pred is not None:
                         (folder / f"predictions-test-{lang}.json").write_text(
                             json.dumps(pred, ensure_ascii=False, indent=0), encoding="utf-8"
                         )
-        best = max(range(len(history)), key=lambda i: (history[i]["dev_f1"], -i))
+        key = f"dev_{task.metric}"
+        best = max(range(len(history)), key=lambda i: (history[i][key], -i))
         return {
             "scores": scores,
             "history": history,
@@ -916,7 +935,17 @@ def ensure_qa_finetune(
             "train_languages": train_langs,
         }
 
-    return RunSpec(QA_KIND, config).run(store or RunStore(), compute)
+    return spec.run(store or RunStore(), compute)
+
+
+def ensure_nli_finetune(model_dir, suite, cfg=None, *args, **kwargs) -> Run:
+    """:func:`ensure_finetune` for :data:`NLI` (kind ``finetune_nli``)."""
+    return ensure_finetune(NLI, model_dir, suite, cfg, *args, **kwargs)
+
+
+def ensure_qa_finetune(model_dir, suite, cfg=None, *args, **kwargs) -> Run:
+    """:func:`ensure_finetune` for :data:`QA` (kind ``finetune_qa``)."""
+    return ensure_finetune(QA, model_dir, suite, cfg, *args, **kwargs)
 
 
 def results_frame(runs: Mapping[str, Run | Iterable[Run]], **columns):
@@ -931,7 +960,7 @@ def results_frame(runs: Mapping[str, Run | Iterable[Run]], **columns):
     rows = []
     for model, value in runs.items():
         for run in [value] if isinstance(value, Run) else list(value):
-            scores = run.results.get("scores") or {"accuracy": run.results["accuracy"]}
+            scores = run.results["scores"]
             for metric, per_split in scores.items():
                 for split, per_language in per_split.items():
                     for language, score in per_language.items():

@@ -30,7 +30,6 @@ from weamlib import finetune as ft
 from weamlib.errors import ConfigError
 from weamlib.pretrain import PretrainConfig, with_overrides
 from weamlib.pretrain_runs import _pretrain_job, ensure_pretrained, find_pretrained, pair_links
-from weamlib.runkinds import RunSpec
 from weamlib.runs import Run, RunStore
 from weamlib.settings import CHAPTER, StudySettings, profile_settings, suite_profile
 from weamlib.workers import run_parallel
@@ -88,7 +87,7 @@ class FinetunePlan:
         ``translate_train_per_language`` parameters."""
         if task not in TASKS:
             raise ConfigError(f"unknown task {task!r}; choose one of {', '.join(TASKS)}")
-        cls_ = ft.NLIFinetuneConfig if task == "xnli" else ft.QAFinetuneConfig
+        cls_ = ft.TASKS[task].config_class
         values = dict(params.get("finetune") or {})
         if "seed" in values:
             raise ConfigError("parameter 'finetune' must not set 'seed': use 'seeds'")
@@ -275,14 +274,16 @@ class _Job:
         }
 
     def cached(self, store: RunStore) -> Run | None:
-        make = ft.nli_run_config if self.task == "xnli" else ft.qa_run_config
-        kind = ft.KIND if self.task == "xnli" else ft.QA_KIND
-        config = make(self.model_dir, self.suite, self.cfg, **self.arguments())
-        return RunSpec(kind, config).get(store)
+        task = ft.TASKS[self.task]
+        return ft.finetune_spec(task, self.model_dir, self.suite, self.cfg, **self.arguments()).get(
+            store
+        )
 
     def run(self, store: RunStore) -> Run:
-        ensure = ft.ensure_nli_finetune if self.task == "xnli" else ft.ensure_qa_finetune
-        return ensure(self.model_dir, self.suite, self.cfg, store=store, **self.arguments())
+        task = ft.TASKS[self.task]
+        return ft.ensure_finetune(
+            task, self.model_dir, self.suite, self.cfg, store=store, **self.arguments()
+        )
 
 
 def _finetune_chunk(jobs: Sequence[_Job], root: str) -> list[str]:
@@ -596,6 +597,34 @@ def headline(frame, task: str, setting: str = "zero-shot") -> str:
                 f"{r['95 % high']:+.1f}; {'excludes' if r['excludes 0'] else 'includes'} 0)."
             )
     return " ".join(lines)
+
+
+SUMMARY_PAIRS = ("WEAM − base (“mBERT”)", "WEAM − TLM", "TLM − base (“mBERT”)")
+
+
+def short_summary(frame, task: str, settings: Sequence[str]) -> str:
+    """A results chapter's opening summary (Markdown bullets), one per setting: the best
+    non-English average and the main paired differences with their 95 % intervals."""
+    metric = TASKS[task]
+    unit = " %" if metric == "accuracy" else ""
+    lines = []
+    for setting in settings:
+        _, means = summary_table(frame, task, setting)
+        diffs = paired_table(frame, task, setting).set_index("difference")
+        best = means["avg"].idxmax()
+        parts = [
+            f"{name} {diffs.loc[name, 'mean']:+.1f} [{diffs.loc[name, '95 % low']:+.1f}, "
+            f"{diffs.loc[name, '95 % high']:+.1f}]"
+            for name in SUMMARY_PAIRS
+            if name in diffs.index
+        ]
+        lines.append(
+            f"* **{setting}**: the highest non-English {metric} is {LABELS.get(best, best)}'s "
+            f"({means.loc[best, 'avg']:.1f}{unit})"
+            + (f"; paired differences (points, 95 % interval): {'; '.join(parts)}." if parts
+               else ".")
+        )  # fmt: skip
+    return "\n".join(lines)
 
 
 def level_table(frame, factor: str, claimed=None, split: str = "test"):
