@@ -252,7 +252,8 @@ def test_editing_a_dependency_recomputes_the_run(fake_pkg, run_store):
     assert run_store.run("demo", Cfg(1), fn, code=["weamlib.top"]).path == first.path
     assert run_store.get("demo", Cfg(1), code=["weamlib.top"]).results == {"n": 1}
     stored = json.loads((first.path / "config.json").read_text())
-    assert set(stored) == {"kind", "code_version", "code_digest", "config"}
+    assert set(stored) == {"kind", "code_version", "code", "code_digest", "config"}
+    assert stored["code"] == ["weamlib.top"]
     assert stored["code_digest"] == codehash.code_digest(["weamlib.top"])
 
     edit(fake_pkg / "unrelated.py", "# not imported by top\n")

@@ -177,6 +177,9 @@ class RunStore:
         return {
             "kind": kind,
             "code_version": self.code_version,
+            # the modules the digest covers (None: the whole package), so that a later
+            # process can tell whether current code still reaches the run (`weamlib runs`)
+            "code": None if code is None else sorted(set(code)),
             "code_digest": package_digest() if code is None else code_digest(code),
             "config": config,
         }
