@@ -34,6 +34,7 @@ PINNED = {
         "weamlib.formats",
         "weamlib.model",
         "weamlib.objectives",
+        "weamlib.precision",
         "weamlib.suitefiles",
         "weamlib.tokenize",
     },

@@ -58,7 +58,7 @@ from weamlib.synth.tasks import (
     surface_signature,
 )
 
-LANGS = ("en", "vela", "dorn", "kesh", "sund", "tavo", "hoza")
+LANGS = ("en", "feng", "vela", "dorn", "kesh", "sund", "tavo", "hoza")
 E, N, C = "entailment", "neutral", "contradiction"
 
 
@@ -203,7 +203,9 @@ def _allowed_glosses(word: str) -> set[str]:
     return {plurals.get(word, word)}
 
 
-@pytest.mark.parametrize("code", LANGS[1:])
+# The synthetic languages, glossed by grams; feng glosses by the English words themselves
+# (its links are English's with itself: test_fake_english_...).
+@pytest.mark.parametrize("code", [c for c in LANGS[1:] if c != "feng"])
 def test_every_gold_link_joins_words_of_the_same_meaning(langs, code):
     en, lang = langs["en"], langs[code]
     one_to_many = 0
@@ -605,3 +607,25 @@ def test_config_parameters_are_validated():
         SynthConfig.for_profile("smoke", tasks={"qa_events": (0, 2)})
     with pytest.raises(ConfigError, match="attribute_rate"):
         SynthConfig.for_profile("smoke", meaning={"attribute_rate": -1})
+
+
+def test_fake_english_is_english_in_another_script_with_no_shared_piece(smoke_suite):
+    """The script-only control: the same words and order as English, letter for letter in
+    Cyrillic, its own punctuation; gold links as English with itself; no word form is shared."""
+    from weamlib.synth.scripts import render_letters
+
+    en, fe = load_language("en"), load_language("feng")
+    sampler = MeaningSampler(random.Random(3))
+    for _ in range(50):
+        event = sampler.event()
+        a, b = realise(en, event), realise(fe, event)
+        assert [render_letters(t.form, "cyrillic") for t in a[:-1]] == [t.form for t in b[:-1]]
+        assert gold_links(a, b) == gold_links(a, a)  # English with itself
+        assert b[-1].form == "։" and a[-1].form == "."
+    q = realise_question(fe, Question(sampler.event(), "agent"))
+    assert q[-1].form == "՞" and q[0].form == render_letters("who", "cyrillic")
+    pairs, _ = load_parallel(smoke_suite, "feng")
+    en_words = {w for s, _ in pairs for w in s}
+    fe_words = {w for _, t in pairs for w in t}
+    assert not en_words & fe_words
+    assert not set("".join(fe_words)) & set("abcdefghijklmnopqrstuvwxyz.?")

@@ -32,6 +32,7 @@ from weamlib import formats
 from weamlib import objectives as obj
 from weamlib.errors import ConfigError
 from weamlib.model import BertForWeamPreTraining, ModelSize, save_mlm
+from weamlib.precision import PRECISIONS, resolve
 from weamlib.progress import trainer_callback
 from weamlib.suitefiles import load_mono, load_parallel, parallel_paths, suite_languages
 from weamlib.tokenize import encode_words
@@ -40,7 +41,11 @@ from weamlib.tokenize import encode_words
 @dataclass(frozen=True)
 class PretrainConfig:
     """One pre-training run. ``mask_prob`` None means 0.15 (BERT), or 0.3 for WEAM (the
-    paper's choice). ``batch_size`` counts sentences for ``base`` and pairs otherwise."""
+    paper's choice). ``batch_size`` counts sentences for ``base`` and pairs otherwise.
+    ``precision``: ``"fp32"``, ``"bf16"`` or ``"auto"`` (:mod:`weamlib.precision`: bf16
+    autocast with fp32 master weights where the machine multiplies bf16 natively);
+    ``bf16=True`` (the GPU profiles' switch) means ``"bf16"``. The key holds the resolved
+    precision."""
 
     objective: str = "base"
     steps: int = 1000
@@ -63,6 +68,7 @@ class PretrainConfig:
     bf16: bool = False
     gradient_accumulation: int = 1
     init_model: str | None = None
+    precision: str = "fp32"
 
     def __post_init__(self):
         if self.objective not in obj.OBJECTIVES:
@@ -113,6 +119,11 @@ class PretrainConfig:
                 f" base model only, as a non-empty string; got {self.init_model!r}"
                 f" for {self.objective!r}"
             )
+        if self.precision not in PRECISIONS:
+            raise ConfigError(
+                f"parameter 'precision' must be one of {', '.join(PRECISIONS)},"
+                f" got {self.precision!r}"
+            )
         if self.alignment_source not in obj.ALIGNMENT_SOURCES:
             raise ConfigError(
                 f"parameter 'alignment_source' must be one of {', '.join(obj.ALIGNMENT_SOURCES)},"
@@ -124,6 +135,11 @@ class PretrainConfig:
         if self.mask_prob is not None:
             return float(self.mask_prob)
         return 0.3 if self.objective == "weam" else 0.15
+
+    @property
+    def effective_precision(self) -> str:
+        """The precision this run trains at on this machine: ``"fp32"`` or ``"bf16"``."""
+        return "bf16" if self.bf16 else resolve(self.precision)
 
     @property
     def uses_alignment(self) -> bool:
@@ -138,6 +154,8 @@ class PretrainConfig:
         for name, default in (("gradient_accumulation", 1), ("init_model", None)):
             if out[name] == default:  # fields added later: older runs keep their keys
                 out.pop(name)
+        out.pop("bf16")
+        out["precision"] = self.effective_precision  # fp32 and bf16 runs never mix
         out["mask_prob"] = self.effective_mask_prob
         if self.objective == "word_aligned":
             out.pop("mask_prob")
@@ -394,7 +412,7 @@ def train(
         remove_unused_columns=False,
         dataloader_num_workers=0,
         disable_tqdm=True,
-        bf16=cfg.bf16,
+        bf16=cfg.effective_precision == "bf16",
         use_cpu=not torch.cuda.is_available(),
         label_names=["labels"],
     )

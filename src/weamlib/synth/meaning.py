@@ -260,6 +260,9 @@ class MeaningKnobs:
     negation_rate: float = 0.15
     future_rate: float = 0.4
     kind_weights: tuple[float, float, float] = (0.3, 0.45, 0.25)  # intrans, trans, ditrans
+    # Share of draws taken from the world's preferences instead of uniformly (0: every word
+    # of a class in exactly the same contexts, as in the first suites). See WorldPreferences.
+    preference: float = 0.0
 
     def __post_init__(self):
         for name, value in vars(self).items():
@@ -277,33 +280,94 @@ class MeaningKnobs:
         object.__setattr__(self, "kind_weights", tuple(weights))
 
 
+def _zipf(items, rng: random.Random, exponent: float = 1.0) -> dict:
+    """``{item: weight}``: Zipfian weights ``1 / rank ** exponent`` over a seeded order."""
+    order = list(items)
+    rng.shuffle(order)
+    return {item: 1.0 / (rank + 1) ** exponent for rank, item in enumerate(order)}
+
+
+class WorldPreferences:
+    """How the world's words are distributed, as in a real language: Zipfian frequencies
+    and selectional preferences, fixed for the whole world (every corpus and split).
+
+    * each verb prefers some agents and patients (``who does what to what``);
+    * each noun prefers some values of each attribute (apples are mostly red or green);
+    * names, verbs and numbers have Zipfian frequencies.
+
+    With :attr:`MeaningKnobs.preference` = p, a draw follows these weights with
+    probability p and is uniform otherwise, so every word still occurs in every context,
+    only at different rates: masked-word prediction then tells words of one class apart,
+    which the uniform world (p = 0) never lets it do.
+    """
+
+    def __init__(self, key: str = "weam-world"):
+        rng = random.Random(key)
+        self.nouns = {cat: _zipf([sg for sg, _ in nouns], rng) for cat, nouns in NOUNS.items()}
+        self.roles = {
+            (verb, role): {cat: _zipf([sg for sg, _ in NOUNS[cat]], rng, 1.5) for cat in cats}
+            for verb, (_, agents, patients) in VERBS.items()
+            for role, cats in (("agent", agents), ("patient", patients))
+        }
+        self.values = {
+            (sg, dim): _zipf(values, rng, 1.5)
+            for cat, dims in DIMENSIONS.items()
+            for sg, _ in NOUNS[cat]
+            for dim, values in dims.items()
+        }
+        self.names = _zipf(NAMES, rng)
+        self.verbs = _zipf(VERBS, rng)
+        self.numbers = _zipf(sorted(NUMBERS), rng)
+
+
+def _weighted(rng: random.Random, options, weights: dict):
+    return rng.choices(list(options), [weights[o] for o in options])[0]
+
+
 class MeaningSampler:
     """Draws entities and events from the semantic grammar with a seeded ``random.Random``."""
 
     def __init__(self, rng: random.Random, knobs: MeaningKnobs | None = None):
         self.rng = rng
         self.knobs = knobs or MeaningKnobs()
+        self.world = WorldPreferences() if self.knobs.preference > 0 else None
         self._by_kind: dict[str, list[str]] = {}
         for verb, (kind, _, _) in VERBS.items():
             self._by_kind.setdefault(kind, []).append(verb)
 
-    def entity(self, cat: str, allow_name: bool = True) -> Entity:
-        rng, k = self.rng, self.knobs
+    def _prefer(self) -> bool:
+        # no draw at all in the uniform world: its suites stay exactly as they were
+        return self.world is not None and self.rng.random() < self.knobs.preference
+
+    def _choice(self, options, weights: dict | None = None):
+        if weights is not None and self._prefer():
+            return _weighted(self.rng, options, weights)
+        return self.rng.choice(options)
+
+    def entity(
+        self, cat: str, allow_name: bool = True, role: tuple[str, str] | None = None
+    ) -> Entity:
+        rng, k, world = self.rng, self.knobs, self.world
         if cat == "person" and allow_name and rng.random() < k.name_rate:
-            return Entity(f"name:{rng.choice(NAMES).lower()}")
+            name = self._choice(NAMES, world and world.names)
+            return Entity(f"name:{name.lower()}")
         nouns = [sg for sg, _ in NOUNS[cat]]
+        weights = None
+        if world is not None:
+            weights = world.roles[role][cat] if role in world.roles else world.nouns[cat]
         if cat in HYPERNYM_CATEGORIES:
-            head = nouns[0] if rng.random() < k.hypernym_rate else rng.choice(nouns[1:])
+            hyper = rng.random() < k.hypernym_rate
+            head = nouns[0] if hyper else self._choice(nouns[1:], weights)
         else:
-            head = rng.choice(nouns)
+            head = self._choice(nouns, weights)
         attrs = tuple(
-            (dim, rng.choice(values))
+            (dim, self._choice(values, world and world.values[(head, dim)]))
             for dim, values in DIMENSIONS[cat].items()
             if rng.random() < k.attribute_rate
         )
         # places stay singular: "in the three parks" reads as nonsense
         plural = cat != "place" and rng.random() < k.plural_rate
-        count = rng.choice(sorted(NUMBERS)) if plural else 1
+        count = self._choice(sorted(NUMBERS), world and world.numbers) if plural else 1
         return Entity(head, attrs, count)
 
     def place(self) -> Place:
@@ -316,10 +380,12 @@ class MeaningSampler:
         rng, k = self.rng, self.knobs
         if verb is None:
             kind = rng.choices(("intransitive", "transitive", "ditransitive"), k.kind_weights)[0]
-            verb = rng.choice(self._by_kind[kind])
+            verb = self._choice(self._by_kind[kind], self.world and self.world.verbs)
         kind, agent_cats, patient_cats = VERBS[verb]
-        agent = self.entity(rng.choice(agent_cats))
-        patient = self.entity(rng.choice(patient_cats)) if patient_cats else None
+        agent = self.entity(rng.choice(agent_cats), role=(verb, "agent"))
+        patient = (
+            self.entity(rng.choice(patient_cats), role=(verb, "patient")) if patient_cats else None
+        )
         recipient = None
         if kind == "ditransitive" and rng.random() < k.recipient_rate:
             recipient = self.entity("person")

@@ -38,6 +38,7 @@ from weamlib.synth.meaning import (
     name_text,
     plural,
 )
+from weamlib.synth.scripts import render_letters
 
 ROLE_SLOT = {"agent": "S", "patient": "O", "recipient": "IO", "place": "PLACE", "time": "TIME"}
 EN_PAST = {
@@ -305,10 +306,29 @@ def _wh(lang: Language, q: Question) -> list[Token]:
 # --- entry points ------------------------------------------------------------------------
 
 
+def _in_script(lang: Language, tokens: list[Token]) -> list[Token]:
+    """English tokens written in ``lang``'s alphabet, letter by letter (the script-only
+    control: English's grammar and words, no subword shared with English; punctuation
+    becomes the language's own marks). Latin script: unchanged."""
+    script = lang.spec.script
+    if script == "latin":
+        return tokens
+    marks = {".": lang.spec.statement_mark, "?": lang.spec.question_mark}
+    return [
+        Token(
+            marks[t.form] if t.form in marks else render_letters(t.form, script),
+            t.elements,
+            t.gloss,
+            t.form,
+        )
+        for t in tokens
+    ]
+
+
 def realise(lang: Language, event: Event) -> list[Token]:
     """A declarative sentence for ``event``, ending with the statement mark."""
     if lang.is_english:
-        return _english(event)
+        return _in_script(lang, _english(event))
     slots = _slots(lang, event)
     mark = _tok(lang.spec.statement_mark, "punct", roman=".")
     return [t for s in lang.spec.word_order for t in slots.get(s, [])] + [mark]
@@ -317,7 +337,7 @@ def realise(lang: Language, event: Event) -> list[Token]:
 def realise_question(lang: Language, q: Question) -> list[Token]:
     """A wh-question about ``q.role`` of ``q.event``, ending with the question mark."""
     if lang.is_english:
-        return _english_question(q)
+        return _in_script(lang, _english_question(q))
     slots = _slots(lang, q.event)
     slot = ROLE_SLOT[q.role]
     slots[slot] = _wh(lang, q)

@@ -69,7 +69,8 @@ from weamlib.synth.tasks import (
 # The layout version written into a suite's manifest (what readers can expect of the
 # files); not part of any cache key: a suite is keyed by the generator's code itself.
 SUITE_FORMAT = 2
-DEFAULT_LANGUAGES = ("en", "vela", "dorn", "kesh", "sund", "tavo", "hoza")
+# English, the script-only control (feng), then six languages graded from cognate to foreign
+DEFAULT_LANGUAGES = ("en", "feng", "vela", "dorn", "kesh", "sund", "tavo", "hoza")
 PROFILES = ("smoke", "default")
 _SIZES = {
     "smoke": dict(

@@ -76,6 +76,7 @@ from weamlib.synth.meaning import (
     with_attr,
 )
 from weamlib.synth.realise import EN_TIME, Token, answer_span, english_vocabulary, realise
+from weamlib.synth.scripts import render_letters
 
 ENTITY_SLOTS = ("agent", "patient", "recipient", "place")
 MODIFIERS = ("recipient", "place", "time")
@@ -585,7 +586,7 @@ def char_span(words: list[str], span: tuple[int, int]) -> tuple[str, int]:
 def vocabulary(lang: Language) -> list[str]:
     """Content word forms of a language (substitutions in translation noise draw from these)."""
     if lang.is_english:
-        return english_vocabulary()
+        return sorted({render_letters(w, lang.spec.script) for w in english_vocabulary()})
     return sorted({lex.form for lex in lang.words.values()})
 
 
