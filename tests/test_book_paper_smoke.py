@@ -50,7 +50,9 @@ def test_models_were_trained_and_scored_on_the_real_suite(paper_smoke_book):
     manifest = json.loads(suites[0].read_text())
     assert manifest["kind"] == "real" and manifest["tasks"]["qa"] == list(manifest["languages"])
     runs = [json.loads(p.read_text()) for p in (cache / "finetune_nli").glob("*/results.json")]
-    assert runs and all(set(r["scores"]["accuracy"]["test"]) == set(manifest["tasks"]["nli"]) for r in runs)
+    assert runs and all(
+        set(r["scores"]["accuracy"]["test"]) == set(manifest["tasks"]["nli"]) for r in runs
+    )
     text = _text(_notebook(paper_smoke_book, "01_data"))
     assert "TyDiQA-GoldP English train (stand-in for SQuAD v1.1)" in text
     assert "zh: characters" in text

@@ -146,6 +146,8 @@ DIR_SLOTS = {
         )
     ],
     "runs": [(["runs", action, "--store", "{P}"], BAD_FILES[1:]) for action in ("list", "gc")],
+    "finetune": [(["finetune", "xnli", "--profile", "smoke", "--model", "{P}"], BAD_FILES)],
+    "results": [(["results", "--profile", "smoke", "--store", "{P}"], BAD_FILES[1:])],
 }
 PENDING: set[str] = set()
 

@@ -15,7 +15,7 @@ from weamlib import __version__
 from weamlib.errors import UsageError  # noqa: F401  (re-exported: weamlib.cli.UsageError)
 
 # Modules under weamlib.commands, in the order their commands appear in --help.
-COMMAND_MODULES = ("book", "synth", "fetch", "align", "pretrain", "evaluate", "runs")
+COMMAND_MODULES = ("book", "synth", "fetch", "align", "pretrain", "finetune", "evaluate", "runs", "results")
 
 
 def build_parser() -> argparse.ArgumentParser:
