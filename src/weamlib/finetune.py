@@ -589,7 +589,7 @@ def _nli_score(model, tokenizer, examples, cfg, lang, dataset=None):
     pred = predict_nli(
         model, tokenizer, examples, cfg.eval_batch_size, cfg.max_length, cfg.precision
     )
-    return {"accuracy": accuracy([e.label for e in examples], pred)}, None
+    return {"accuracy": accuracy([e.label for e in examples], pred)}, pred
 
 
 def _qa_model_class(cfg):
@@ -641,6 +641,9 @@ class Task:
     train_features: Callable
     score: Callable
     dataset: Callable | None = None  # (suite, split, lang) -> the raw file's data
+    # predictions as the file `weamlib evaluate <task>` reads, and that file's suffix
+    dump_predictions: Callable = lambda pred: json.dumps(pred, ensure_ascii=False, indent=0)
+    predictions_suffix: str = ".json"
 
     @property
     def metric(self) -> str:
@@ -662,6 +665,8 @@ NLI = Task(
     model_kwargs=_nli_model_kwargs,
     train_features=_nli_train_features,
     score=_nli_score,
+    dump_predictions=lambda pred: "".join(f"{label}\n" for label in pred),
+    predictions_suffix=".txt",
 )
 QA = Task(
     name="mlqa",
@@ -869,8 +874,9 @@ def ensure_finetune(
     ``languages`` (default: all of the suite's). The cache key holds the config fields
     (with the resolved precision), digests of the model folder and of the suite, the
     languages, splits, setting, training languages and ``save_model`` (then the selected
-    model is kept in ``model/``). A task that returns predictions (QA) keeps those of the
-    test split in ``predictions-test-<lang>.json`` (the format ``weamlib evaluate`` reads).
+    model is kept in ``model/``). The predictions of the test split are kept in
+    ``predictions-test-<lang>.txt`` (NLI: one label per line) or ``.json`` (QA: id ->
+    answer), the formats ``weamlib evaluate`` reads.
 
     Results: ``{"scores": {metric: {split: {lang: 0-100}}}, "history": [per epoch],
     "best_epoch", "seconds", "train_seconds", "train_examples", "train_languages"}``.
@@ -920,9 +926,8 @@ def ensure_finetune(
                     for metric in scores:
                         scores[metric][split][lang] = got[metric]
                     if split == "test" and pred is not None:
-                        (folder / f"predictions-test-{lang}.json").write_text(
-                            json.dumps(pred, ensure_ascii=False, indent=0), encoding="utf-8"
-                        )
+                        name = f"predictions-test-{lang}{task.predictions_suffix}"
+                        (folder / name).write_text(task.dump_predictions(pred), encoding="utf-8")
         key = f"dev_{task.metric}"
         best = max(range(len(history)), key=lambda i: (history[i][key], -i))
         return {

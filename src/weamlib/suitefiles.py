@@ -18,6 +18,7 @@ from pathlib import Path
 
 from weamlib import formats
 from weamlib.errors import ConfigError
+from weamlib.runs import atomic_write_text
 
 
 def qa_id(split: str, n: int) -> str:
@@ -105,3 +106,38 @@ def load_parallel(suite: str | Path, lang: str):
 def load_question_types(suite: str | Path) -> dict[str, str]:
     """Question id -> who / what / whom / where / when."""
     return json.loads((Path(suite) / "qa" / "question-types.json").read_text(encoding="utf-8"))
+
+
+PHENOMENA_COLUMNS = ("edits", "n_edits", "dimensions", "polarity")
+
+
+def phenomena_filename(split: str) -> str:
+    """``nli/{split}-phenomena.tsv``: what each hypothesis of a split changed."""
+    return f"nli/{split}-phenomena.tsv"
+
+
+def write_phenomena(path: Path, rows: list[dict]) -> None:
+    """One tab-separated row per NLI item (:data:`PHENOMENA_COLUMNS`, with a header)."""
+    lines = ["\t".join(PHENOMENA_COLUMNS)]
+    lines += ["\t".join(str(r[c]) for c in PHENOMENA_COLUMNS) for r in rows]
+    atomic_write_text(path, "\n".join(lines) + "\n")
+
+
+def load_phenomena(suite: str | Path, split: str) -> list[dict]:
+    """The phenomena rows of the NLI items of ``split`` (dev or test), in item order: the
+    same items in every language. ``n_edits`` is an int."""
+    path = Path(suite) / phenomena_filename(split)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: the suite records no NLI phenomena for {split!r}")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    if not lines or tuple(lines[0].split("\t")) != PHENOMENA_COLUMNS:
+        raise ValueError(f"{path}: line 1: expected the header {' '.join(PHENOMENA_COLUMNS)}")
+    rows = []
+    for n, line in enumerate(lines[1:], start=2):
+        values = line.split("\t")
+        if len(values) != len(PHENOMENA_COLUMNS) or not values[1].isdigit():
+            raise ValueError(f"{path}: line {n}: expected {len(PHENOMENA_COLUMNS)} fields")
+        row = dict(zip(PHENOMENA_COLUMNS, values, strict=True))
+        row["n_edits"] = int(row["n_edits"])
+        rows.append(row)
+    return rows

@@ -51,7 +51,8 @@ from weamlib.errors import ConfigError
 from weamlib.outdirs import check_replaceable, make_work_dir, replace_dir
 from weamlib.runkinds import RunSpec
 from weamlib.runs import RunStore, atomic_write_json, atomic_write_text
-from weamlib.suitefiles import qa_filename, qa_id
+from weamlib.suitefiles import phenomena_filename, qa_filename, qa_id, write_phenomena
+from weamlib.synth import phenomena
 from weamlib.synth.language import Language, known_languages, languages_dir, load_language
 from weamlib.synth.meaning import MeaningKnobs, MeaningSampler, Question
 from weamlib.synth.realise import gold_links, realise, realise_question
@@ -338,6 +339,15 @@ def _nli(config, langs, out: _Writer, progress) -> dict:
         filename=lambda split, code: f"{split}-{code}.tsv",
         write=formats.write_xnli_tsv,
     )
+    for split in ("dev", "test"):  # one record per item, shared by every language
+        rows = [phenomena.record(prem, hyp) for prem, hyp, _ in splits[split]]
+        out.add(
+            phenomena_filename(split),
+            "en",
+            f"phenomena-{split}",
+            len(rows),
+            lambda p, rows=rows: write_phenomena(p, rows),
+        )
     return {"nli_train_labels": dict(sorted(labels.items()))}
 
 
