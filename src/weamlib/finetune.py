@@ -151,7 +151,7 @@ class NLIFinetuneConfig:
     threads: int | None = None
     head: str = "cls"
     translate_train: str = "mix"
-    precision: str = "fp32"
+    precision: str = "auto"
 
     def __post_init__(self):
         _check_common(self)
@@ -190,7 +190,7 @@ class QAFinetuneConfig:
     eval_batch_size: int = 128
     threads: int | None = None
     translate_train: str = "mix"
-    precision: str = "fp32"
+    precision: str = "auto"
 
     def __post_init__(self):
         _check_common(self)
@@ -373,7 +373,7 @@ def nli_logits(
     examples: Iterable[NLIExample],
     batch_size: int = 256,
     max_length: int = 128,
-    precision: str = "fp32",
+    precision: str = "auto",
 ):
     """Class logits ``(n, num_labels)`` (numpy float32) of ``examples``, in input order.
 
@@ -403,7 +403,7 @@ def predict_nli(
     examples: Iterable[NLIExample],
     batch_size: int = 256,
     max_length: int = 128,
-    precision: str = "fp32",
+    precision: str = "auto",
 ) -> list[str]:
     """Predicted labels (from :data:`~weamlib.formats.NLI_LABELS`) of ``examples``, in order."""
     logits = nli_logits(model, tokenizer, examples, batch_size, max_length, precision)

@@ -68,7 +68,7 @@ class PretrainConfig:
     bf16: bool = False
     gradient_accumulation: int = 1
     init_model: str | None = None
-    precision: str = "fp32"
+    precision: str = "auto"
 
     def __post_init__(self):
         if self.objective not in obj.OBJECTIVES:
