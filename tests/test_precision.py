@@ -23,7 +23,9 @@ def test_auto_resolves_by_the_hardware(monkeypatch):
 
 
 def test_cpu_flags_are_read_from_cpuinfo():
-    flags = open("/proc/cpuinfo").read()
+    from pathlib import Path
+
+    flags = Path("/proc/cpuinfo").read_text()
     assert precision.cpu_has_bf16() == ("amx_bf16" in flags or "avx512_bf16" in flags)
 
 
