@@ -14,6 +14,13 @@
 # %% [markdown]
 # # The environment
 #
+# :::{admonition} In short
+# :class: tip weam-summary
+# ```{glue:md} chapter_summary
+# :format: myst
+# ```
+# :::
+#
 # Every number in this book depends on the machine and the software that computed it.
 # This chapter records both, as they were when the book was built: the versions of the
 # packages the study pins, the CPU and the number of threads PyTorch uses, and a short
@@ -26,12 +33,13 @@ seed = 0
 matmul_size = 512
 matmul_repeats = 20
 
-# %%
+# %% tags=["hide-input"]
 import time
 
 import pandas as pd
 import torch
 from IPython.display import Markdown
+from myst_nb import glue
 
 from weamlib.environment import machine_info, package_versions
 
@@ -40,14 +48,14 @@ torch.manual_seed(seed)
 # %% [markdown]
 # ## Software
 
-# %%
+# %% tags=["hide-input"]
 versions = pd.Series(package_versions(), name="version").to_frame()
 versions
 
 # %% [markdown]
 # ## Machine
 
-# %%
+# %% tags=["hide-input"]
 machine = machine_info()
 pd.Series(machine, name="value").astype(str).to_frame()
 
@@ -57,7 +65,7 @@ pd.Series(machine, name="value").astype(str).to_frame()
 # A float32 matrix product of two square matrices, repeated; the figure is the
 # achieved rate in GFLOP/s on this machine with PyTorch's default thread count.
 
-# %%
+# %% tags=["hide-input"]
 a = torch.randn(matmul_size, matmul_size)
 b = torch.randn(matmul_size, matmul_size)
 a @ b  # warm-up
@@ -69,11 +77,13 @@ gflops = 2 * matmul_size**3 * matmul_repeats / elapsed / 1e9
 
 # %% [markdown]
 # ## Summary
+#
+# Computed here, from the tables and the probe above, and shown at the top of the page.
 
-# %%
-Markdown(
+# %% tags=["hide-input"]
+glue("chapter_summary", Markdown(
     f"This book was built with the **{profile}** profile on {machine['logical_cpus']} logical"
     f" CPUs ({machine['cpu_model']}), PyTorch {versions.loc['torch', 'version']} using"
     f" {machine['torch_threads']} threads, and {machine['memory_gb']} GiB of memory."
     f" A {matmul_size}×{matmul_size} float32 matrix product ran at {gflops:.1f} GFLOP/s."
-)
+), display=False)

@@ -79,7 +79,8 @@ Markdown(f"The `{profile}` suite (seed {seed}) has {len(languages)} languages an
 
 # %% tags=["hide-input"]
 profiles = report.profile_table(suite)
-profiles.T  # one column per language
+for part in plots.in_parts(profiles):  # two tables: all the columns would not fit the page
+    display(part)
 
 # %% [markdown]
 # ## One meaning in every language
@@ -104,7 +105,7 @@ report.interlinear(example, langs)
 # An interlinear gloss of one language, word by word:
 
 # %% tags=["hide-input"]
-report.gloss_table(report.realise(langs[gloss_language], example))
+report.gloss_table(report.realise(langs[gloss_language], example)).T  # one row per word
 
 # %% [markdown]
 # The gold alignment follows from the realisation: an English word and a word of the
@@ -245,8 +246,8 @@ else:
 # Computed here, from the tables above, and shown at the top of the page.
 
 # %% tags=["hide-input"]
-most_cognates = profiles.drop(index="en")["cognates"].map(
-    lambda s: int(s.split("/")[0])).idxmax()
+most_cognates = profiles.drop(index="en")["cognates"].map(  # "-": no lexicon of its own
+    lambda s: int(s.split("/")[0]) if "/" in s else -1).idxmax()
 most_shared = stats.drop(index="en")["types also in en"].idxmax()
 real_note = ("no real data directory was found" if real_counts is None else
              f"the real-data directory holds {len(real_counts)} dev sets "

@@ -14,6 +14,13 @@
 # %% [markdown]
 # # Word alignment
 #
+# :::{admonition} In short
+# :class: tip weam-summary
+# ```{glue:md} chapter_summary
+# :format: myst
+# ```
+# :::
+#
 # WEAM swaps the representations of *aligned* words, so every WEAM model in this study is
 # only as good as the word alignments it is given. The paper took its alignments from
 # FastAlign. This chapter measures how good statistical alignments are on the synthetic
@@ -56,14 +63,16 @@ use_real_data = True
 real_pairs = ["de-en", "en-fr", "ja-en", "zh-en"]
 real_max_extra = 5000
 
-# %%
+# %% tags=["hide-input"]
 import time
 
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 from IPython.display import Markdown, display
+from myst_nb import glue
 
+from weamlib import plots
 from weamlib.align import report
 from weamlib.align.corpus import ensure_all_alignments, load_suite_pair, suite_pairs
 from weamlib.align.experiments import (
@@ -81,7 +90,7 @@ from weamlib.paths import data_dir
 from weamlib.settings import suite_profile
 from weamlib.synth import ensure_suite
 
-sns.set_theme(style="whitegrid", context="notebook")
+plots.setup()
 suite = ensure_suite(suite_profile(profile), seed)
 lang_pairs = suite_pairs(suite)
 data = {lp: load_suite_pair(suite, lp) for lp in lang_pairs}
@@ -97,7 +106,7 @@ report.suite_overview(data).round(1)
 # core. The AER here is over every pair of the corpus, so it differs a little from the
 # AER over the first `n_eval` pairs in the next section.
 
-# %%
+# %% tags=["hide-input"]
 start = time.perf_counter()
 runs = ensure_all_alignments(suite, lang_pairs, pipeline_aligner, pipeline_symmetrize, seed)
 pipeline = report.pipeline_table(runs)
@@ -111,20 +120,22 @@ pipeline.round(2)
 # its own and for each symmetrisation. Lower is better. The aligners are trained without
 # the gold links; the gold links are used only for scoring.
 
-# %%
+# %% tags=["hide-input"]
 start = time.perf_counter()
 aer = report.with_aer_pct(evaluate_suite(data, aligners, methods, seed, n_eval=n_eval))
 eval_seconds = time.perf_counter() - start
 aer.pivot_table(index=["aligner", "method"], columns="pair", values="aer_pct").round(1)
 
-# %%
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "AER per language pair, lower is better: compare each aligner's two directions with their symmetrisation, pair by pair."}}
 shown = aer[aer["method"].isin(["forward", "reverse", pipeline_symmetrize])]
 grid = sns.catplot(
     data=shown, x="pair", y="aer_pct", hue="method", col="aligner", kind="bar",
-    height=3.6, aspect=1.4, palette="muted",
+    height=3.0, aspect=1.0, palette=plots.PALETTE,
 )
+grid.tick_params(axis="x", labelrotation=45, labelsize=8)
 grid.set_axis_labels("language pair", "AER (%)")
-grid.figure.suptitle("AER by language pair: the two directions and their symmetrisation", y=1.03)
+grid.figure.suptitle("AER by language pair: the two directions and their symmetrisation",
+                     y=1.03, fontsize=11)
 plt.show()
 
 # %% [markdown]
@@ -134,11 +145,11 @@ plt.show()
 # of a language pair. The score is always taken on the same first sentences (the smallest
 # *N*), with the symmetrisation the pipeline uses.
 
-# %%
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "AER against the number of training pairs (log scale), one line per language pair: look at where each line flattens."}}
 curve = report.with_aer_pct(
     suite_learning_curves(data, curve_sizes, aligners, pipeline_symmetrize, seed))
 grid = sns.relplot(data=curve, x="size", y="aer_pct", hue="pair", col="aligner", kind="line",
-                   marker="o", height=3.4, aspect=1.3)
+                   marker="o", height=3.0, aspect=1.05)
 grid.set(xscale="log")
 grid.set_axis_labels("training pairs", f"AER (%), {pipeline_symmetrize}")
 plt.show()
@@ -153,19 +164,14 @@ plt.show()
 # one target word. The gold alignments show each language's typology. The predicted
 # alignments show how far the aligner follows it.
 
-# %%
+# %% tags=["hide-input"]
 shares = report.link_type_shares(suite_link_types(data, runs, pipeline_aligner))
 frac_cols = report.LINK_FRACTIONS
 (100 * shares).round(1).rename(columns=lambda c: c.replace("frac_", "% "))
 
-# %%
-ax = (100 * shares[frac_cols]).rename(columns=lambda c: c.replace("frac_", "")).plot.barh(
-    stacked=True, figsize=(8, 0.32 * len(shares) + 1.2), colormap="tab20c", width=0.8)
-ax.set_xlabel("share of links (%)")
-ax.set_ylabel("")
-ax.legend(title="link type", bbox_to_anchor=(1.01, 1), loc="upper left")
-ax.invert_yaxis()
-plt.tight_layout()
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Shares of the link types, gold and predicted, per language pair: compare each pair's predicted bars with its gold bar."}}
+fig = plots.plot_shares((100 * shares[frac_cols]).rename(columns=lambda c: c.replace("frac_", "")),
+                        "share of links (%)", "link type")
 plt.show()
 
 # %% [markdown]
@@ -178,10 +184,12 @@ plt.show()
 # `λ` (forward direction, full corpus) measures the same thing: a large `λ` means a
 # sharp diagonal.
 
-# %%
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Offsets of the gold links from the diagonal, per language: a narrow peak at 0 is English word order, a wide or shifted spread is reordering."}}
 dist = suite_distortions(data)
 plot_distortions(dist)
 plt.show()
+
+# %% tags=["hide-input"]
 tensions = report.tension_table(dist, suite_tensions(data, seed))
 tensions.round(2)
 
@@ -195,30 +203,23 @@ tensions.round(2)
 # words split into several pieces, as they do in mBERT for low-resource languages. Scripts
 # without spaces between characters are split into single characters, as in mBERT.
 
-# %%
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Subwords per word by language (top) and the share of words cut into 1, 2, 3 or more pieces (bottom): the taller the bars, the more pieces each word link is projected onto."}}
 fertility_rows, tokenizer_length = suite_fertility(suite, vocab_size, fertility_lines)
 fertility = pd.DataFrame(fertility_rows).set_index("lang")
-fig, axes = plt.subplots(1, 2, figsize=(11, 3.4))
-fertility["mean"].plot.bar(ax=axes[0], color="steelblue")
-axes[0].set_ylabel("subwords per word")
-axes[0].set_title(f"mean fertility (vocabulary {tokenizer_length})")
-share_cols = [c for c in fertility.columns if c.startswith("share_")]
-(100 * fertility[share_cols]).rename(columns=lambda c: c.replace("share_", "") + " pieces").plot.bar(
-    stacked=True, ax=axes[1], colormap="viridis")
-axes[1].set_ylabel("share of words (%)")
-axes[1].legend(bbox_to_anchor=(1.01, 1), loc="upper left", fontsize=8)
-plt.tight_layout()
+fig = plots.plot_fertility(fertility, tokenizer_length)
 plt.show()
+
+# %% tags=["hide-input"]
 fertility.round(3)
 
 # %% [markdown]
 # ## Example alignments
 #
 # For the most monotone and the most reordered language pair, one sentence pair is shown
-# with its gold links beside each aligner's symmetrised links. Red boxes mark the gold
+# with its gold links beside each aligner's symmetrised links. Orange boxes mark the gold
 # links, so a filled cell without a box is a wrong link and an empty box is a missed one.
 
-# %%
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "One sentence pair: gold links (left) beside each aligner's links; a filled cell outside an orange box is a wrong link, an empty box a missed one."}}
 for lp in report.extreme_pairs(tensions):
     ex = example_alignment(*data[lp], aligners, pipeline_symmetrize, seed)
     plot_alignment_matrices(ex["src"], ex["tgt"], ex["panels"], ex["possible"],
@@ -243,7 +244,7 @@ for lp in report.extreme_pairs(tensions):
 # more), so the numbers here are expected to be worse. What can be compared is the
 # ordering: the languages and the two aligners should rank the same way.
 
-# %%
+# %% tags=["hide-input"]
 real_root = data_dir() if use_real_data else None
 if real_root is None:
     reason = ("`use_real_data` is off" if not use_real_data
@@ -258,22 +259,25 @@ else:
     measured, published = report.real_comparison(real, pipeline_symmetrize)
     display(measured.add_suffix(" (this study)").join(published).round(1))
 
-# %%
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "AER on the real gold sets, this study's small-bitext aligners beside the published values: compare the orderings of the pairs and aligners, not the levels."}}
 if not real.empty:
     grid = sns.catplot(data=report.real_plot_frame(measured, published), x="pair",
-                       y="AER (%)", hue="aligner", col="source", kind="bar", height=3.4, aspect=1.3)
+                       y="AER (%)", hue="aligner", col="source", kind="bar", height=3.0,
+                       aspect=1.05)
     grid.figure.suptitle("Real gold sets: this study's small-bitext AER beside published values",
-                         y=1.04)
+                         y=1.04, fontsize=11)
     plt.show()
 
 # %% [markdown]
 # ## Summary
+#
+# Computed here, from the results above, and shown at the top of the page.
 
-# %%
+# %% tags=["hide-input"]
 lines = report.summary_lines(
     aer, tensions, pipeline, fertility, aligners=aligners, methods=methods,
     pipeline_aligner=pipeline_aligner, pipeline_symmetrize=pipeline_symmetrize,
     n_pairs=len(data[lang_pairs[0]][0]), pipeline_seconds=pipeline_seconds,
     measured=None if real.empty else measured, published=None if real.empty else published,
 )
-display(Markdown("\n".join(lines)))
+glue("chapter_summary", Markdown("\n".join(lines)), display=False)

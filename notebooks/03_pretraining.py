@@ -14,6 +14,13 @@
 # %% [markdown]
 # # Pre-training
 #
+# :::{admonition} In short
+# :class: tip weam-summary
+# ```{glue:md} chapter_summary
+# :format: myst
+# ```
+# :::
+#
 # This chapter trains the study's models. First a small BERT is pre-trained from scratch
 # with masked language modelling (MLM) on the monolingual corpora of all seven languages:
 # it plays the part of mBERT. Then four copies of it continue on the en–X parallel
@@ -41,35 +48,41 @@ seed = 0
 vocab_size = 1000
 model = {"layers": 2, "hidden": 128, "heads": 2, "intermediate": 512}
 base = {"steps": 3000, "batch_size": 128, "learning_rate": 0.001, "warmup_ratio": 0.05}
-continued = {"steps": 600, "batch_size": 64, "learning_rate": 0.0003, "warmup_ratio": 0.05}
+continued = {"steps": 600, "batch_size": 64, "learning_rate": 0.0003,
+             "warmup_ratio": 0.05}
 objectives = {"weam": {"mask_prob": 0.3, "lambda_": 1.0}}
 calibration = [
     {
         "name": "A: 2 × 128, [CLS] head",
         "model": {"layers": 2, "hidden": 128, "heads": 2, "intermediate": 512},
-        "base": {"steps": 3000, "batch_size": 128, "learning_rate": 0.001, "warmup_ratio": 0.05},
+        "base": {"steps": 3000, "batch_size": 128, "learning_rate": 0.001,
+                 "warmup_ratio": 0.05},
         "finetune": {"head": "cls"},
     },
     {
         "name": "A: 2 × 128, segment-mean head",
         "model": {"layers": 2, "hidden": 128, "heads": 2, "intermediate": 512},
-        "base": {"steps": 3000, "batch_size": 128, "learning_rate": 0.001, "warmup_ratio": 0.05},
+        "base": {"steps": 3000, "batch_size": 128, "learning_rate": 0.001,
+                 "warmup_ratio": 0.05},
         "finetune": {"head": "pair-mean"},
     },
     {
         "name": "B: 4 × 128, [CLS] head",
         "model": {"layers": 4, "hidden": 128, "heads": 4, "intermediate": 512},
-        "base": {"steps": 3000, "batch_size": 128, "learning_rate": 0.001, "warmup_ratio": 0.05},
+        "base": {"steps": 3000, "batch_size": 128, "learning_rate": 0.001,
+                 "warmup_ratio": 0.05},
         "finetune": {"head": "cls"},
     },
     {
         "name": "B: 4 × 128, segment-mean head",
         "model": {"layers": 4, "hidden": 128, "heads": 4, "intermediate": 512},
-        "base": {"steps": 3000, "batch_size": 128, "learning_rate": 0.001, "warmup_ratio": 0.05},
+        "base": {"steps": 3000, "batch_size": 128, "learning_rate": 0.001,
+                 "warmup_ratio": 0.05},
         "finetune": {"head": "pair-mean"},
     },
 ]
-calibration_finetune = {"learning_rate": 0.0003, "epochs": 1, "batch_size": 32, "threads": 1}
+calibration_finetune = {"learning_rate": 0.0003, "epochs": 1, "batch_size": 32,
+                        "threads": 1}
 calibration_seeds = [0, 1]
 probe_sentences = 500
 probe_words = 2000
@@ -78,14 +91,14 @@ workers = 0
 processes = 1
 benchmark_steps = 20
 
-# %%
-import matplotlib.pyplot as plt
+# %% tags=["hide-input"]
 import pandas as pd
-import seaborn as sns
 from IPython.display import Markdown, display
+from myst_nb import glue
 from transformers import AutoTokenizer
 
 from weamlib import calibration as calib
+from weamlib import plots
 from weamlib.benchmarks import ensure_benchmark, recorded_gpu_benchmarks
 from weamlib.model import exchange_predictions
 from weamlib.pretrain import parallel_pairs
@@ -95,7 +108,7 @@ from weamlib.settings import settings_from_parameters
 from weamlib.study import MODELS, nli_plan, pretrain_variants, study_suite
 from weamlib.suitefiles import load_nli, suite_languages
 
-sns.set_theme(style="whitegrid", context="notebook")
+plots.setup()
 suite = study_suite(profile)
 languages = suite_languages(suite)
 settings = settings_from_parameters(
@@ -136,7 +149,7 @@ Markdown(
 # choice on accuracy: the results chapters fine-tune about two hundred times, and on this
 # machine one epoch takes well under a minute.
 
-# %%
+# %% tags=["hide-input"]
 if calibration:
     bases, cal_scores = calib.evaluate_candidates(
         suite, calibration, vocab_size, calibration_finetune, calibration_seeds, workers=n_workers
@@ -148,12 +161,12 @@ else:
         f"(`{settings.base.init_model}`): there is no regime to calibrate."
     ))
 
-# %%
+# %% tags=["hide-input"]
 if calibration:
     cal_table = calib.summary(cal_scores)
     display(cal_table.round(1))
 
-# %%
+# %% tags=["hide-input"]
 if calibration:
     decision = calib.choose(cal_table)
     chosen = next(c for c in calibration if c["name"] == decision["candidate"])
@@ -192,7 +205,7 @@ if calibration:
            "results chapters use the profile's settings. ")
     ))
 
-# %%
+# %% tags=["hide-input"]
 if calibration:
     used = next((c["name"] for c in calibration if c["model"] == model and c["base"] == base
                  and dict(c.get("finetune") or {}).get("head", "cls") == nli_plan(profile).config.head),
@@ -220,7 +233,7 @@ if calibration:
 # by its settings and by a digest of the code it runs, so an edit to the objectives
 # retrains exactly the models it affects.
 
-# %%
+# %% tags=["hide-input"]
 runs = pretrain_variants(
     suite, settings, {m: (m, {}) for m in MODELS}, workers=n_workers, processes=processes,
     profile=profile,
@@ -239,28 +252,11 @@ pd.DataFrame(
     ]
 ).round(2)
 
-# %%
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Pre-training losses by step: the base model's MLM loss (top left), the word-aligned model's two terms (top right) and the continued models' prediction losses (bottom), where WEAM's dashed line is its cross-lingual prediction from the exchanged states."}}
 losses = loss_frame(runs)
-fig, axes = plt.subplots(1, 3, figsize=(14, 3.8))
-sns.lineplot(data=losses[losses.model == "base"], x="step", y="loss", ax=axes[0])
-axes[0].set_title("base model (MLM, monolingual)")
-mlm_like = losses[losses.model.isin(["mlm_control", "tlm", "weam"])].melt(
-    id_vars=["model", "step"], value_vars=["mlm_loss", "cross_loss"], var_name="part"
-).dropna()
-mlm_like = mlm_like[(mlm_like.model == "weam") | (mlm_like.part == "mlm_loss")]
-mlm_like["part"] = mlm_like.part.map({"mlm_loss": "multilingual (MLM)", "cross_loss": "cross-lingual"})
-sns.lineplot(data=mlm_like, x="step", y="value", hue="model", style="part", ax=axes[1])
-axes[1].set_title("continued: prediction losses")
-axes[1].set_ylabel("loss")
-aligned = losses[losses.model == "word_aligned"].rename(
-    columns={"mlm_loss": "alignment distance", "cross_loss": "English regulariser"}
-).melt(id_vars=["step"], value_vars=["alignment distance", "English regulariser"], var_name="part")
-sns.lineplot(data=aligned, x="step", y="value", hue="part", ax=axes[2])
-axes[2].set_title("continued: word-aligned")
-axes[2].set_ylabel("squared distance")
-fig.tight_layout()
+fig = plots.plot_losses(losses)
 
-# %%
+# %% tags=["hide-input"]
 first = losses[losses.model == "base"].iloc[: max(1, len(losses[losses.model == "base"]) // 10)]
 last = losses[losses.model == "base"].iloc[-max(1, len(losses[losses.model == "base"]) // 10):]
 weam_last = losses[losses.model == "weam"].tail(3)
@@ -288,7 +284,7 @@ Markdown(
 #   nearest to the state of its gold-aligned partner, among all aligned words collected
 #   from the held-out sentences (precision@1, one-to-one gold links only).
 
-# %%
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Cross-lingual retrieval by layer for each model (layer 0: embeddings), mean over the languages: compare the continued models' lines with the base model's at the last layers."}}
 targets = [lang for lang in languages if lang != "en"]
 held_out_pairs = settings.config("tlm").heldout_pairs
 assert probe_sentences <= held_out_pairs, (
@@ -300,9 +296,9 @@ for name, run in runs.items():
     frame = ensure_probe(run.file("model"), suite, targets, probe_sentences, max_words=probe_words)
     probe_frames.append(frame.assign(model=name))
 probes = pd.concat(probe_frames, ignore_index=True)
-fig = plot_layers(probes.assign(language="mean over languages"))
+fig = plots.fit_to_column(plot_layers(probes.assign(language="mean over languages")))
 
-# %%
+# %% tags=["hide-input"]
 top = probes.layer.max()
 last_layer = (
     probes[probes.layer == top]
@@ -311,7 +307,7 @@ last_layer = (
 last_layer["mean"] = last_layer.mean(axis=1)
 last_layer.round(1)
 
-# %%
+# %% tags=["hide-input"]
 sent = last_layer.loc["sentence_retrieval", "mean"]
 word = last_layer.loc["word_retrieval", "mean"]
 best_sent, best_word = sent.idxmax(), word.idxmax()
@@ -333,7 +329,7 @@ Markdown(
 # final state (multilingual prediction) and from the state of its aligned partner in the
 # other sentence (cross-lingual prediction, the swapped state).
 
-# %%
+# %% tags=["hide-input"]
 pairs, gold = parallel_pairs(suite, example_language)
 src, tgt = pairs[-1]
 # real data has no gold links: the example then uses eflomal's (the pre-training links)
@@ -358,7 +354,7 @@ example.pivot(index="rank", columns="prediction", values=["token", "prob"]).roun
 # MLM applies the head to the masked positions only and groups batches by length. The
 # figures come from this build's machine; the script's docstring says what is timed.
 
-# %%
+# %% tags=["hide-input"]
 bench = ensure_benchmark(profile, benchmark_steps) if benchmark_steps else None
 if bench is None:
     display(Markdown("The benchmark was skipped (`benchmark_steps = 0`)."))
@@ -386,7 +382,7 @@ else:
 # script's records in `benchmarks/recorded/` (one file per device), each with its date,
 # commit and command. The paper profile's time estimates in the README derive from them.
 
-# %%
+# %% tags=["hide-input"]
 gpu = recorded_gpu_benchmarks()
 if gpu.empty:
     display(Markdown("No GPU measurement is recorded in `benchmarks/recorded/`."))
@@ -404,6 +400,37 @@ else:
 # %% [markdown]
 # ## Summary
 #
+# The summary at the top of the page is computed here, from the results above.
+
+# %% tags=["hide-input"]
+summary = []
+if calibration:
+    summary.append(
+        f"The calibration rule picks **{decision['candidate']}** ({decision['en_dev']:.1f} % "
+        f"English dev accuracy; target {lo:.0f}–{hi:.0f} %); "
+        + ("the profile runs that regime." if profile_matches else
+           f"the profile runs **{used}** instead (a budget decision, explained above)." if used
+           else "everything below uses the profile's own settings, which are not that regime.")
+    )
+summary.append(
+    f"The base model's MLM loss falls from {first.loss.mean():.2f} to {last.loss.mean():.2f}; "
+    f"at the end WEAM's cross-lingual prediction loss is {weam_last.cross_loss.mean():.2f} "
+    f"against {weam_last.mlm_loss.mean():.2f} for its multilingual prediction."
+)
+summary.append(
+    f"Last-layer sentence retrieval: {sent['base']:.1f} % for the base model, "
+    f"{sent.min():.1f}–{sent.max():.1f} % across models ({best_sent} highest); word "
+    f"translation P@1 is highest for {best_word} ({word.max():.1f} %). One pre-training run "
+    "per model: no intervals."
+)
+if bench is not None:
+    summary.append(
+        f"Our MLM step runs at {bench['mlm'] / bench['reference']:.2f}× the Hugging Face "
+        f"reference's tokens/s; a WEAM step costs {bench['weam_over_tlm_step']:.2f}× a TLM step."
+    )
+glue("chapter_summary", Markdown("\n".join(f"* {line}" for line in summary)), display=False)
+
+# %% [markdown]
 # * The calibration table above is the evidence for the regime; its decision rule uses
 #   English dev accuracy only.
 # * All five models come from the same base model and the continued ones from the same

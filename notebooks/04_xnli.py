@@ -14,6 +14,13 @@
 # %% [markdown]
 # # XNLI: sentence-pair classification per language
 #
+# :::{admonition} In short
+# :class: tip weam-summary
+# ```{glue:md} chapter_summary
+# :format: myst
+# ```
+# :::
+#
 # The five models of the pre-training chapter (the base model, which plays mBERT, and its
 # four continuations: MLM control, TLM, word-aligned, WEAM) are fine-tuned on the suite's
 # NLI task (entailment / neutral / contradiction) and scored in every language.
@@ -42,13 +49,13 @@ settings = ["zero-shot", "translate-train"]
 translate_train_per_language = False
 workers = 0
 
-# %%
-import seaborn as sns
+# %% tags=["hide-input"]
 from IPython.display import Markdown, display
+from myst_nb import glue
 
-from weamlib import study
+from weamlib import plots, study
 
-sns.set_theme(style="whitegrid", context="notebook")
+plots.setup()
 plan = study.FinetunePlan.from_parameters(
     "xnli", {"finetune": finetune, "seeds": seeds, "settings": settings,
              "translate_train_per_language": translate_train_per_language}
@@ -64,17 +71,17 @@ Markdown(
 # %% [markdown]
 # ## Zero-shot
 
-# %%
+# %% tags=["hide-input"]
 study.summary_table(frame, "xnli", "zero-shot")[0]
 
 # %% [markdown]
 # ## Translate-train
 
-# %%
+# %% tags=["hide-input"]
 if "translate-train" in plan.settings:
     display(study.summary_table(frame, "xnli", "translate-train")[0])
 
-# %%
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "XNLI test accuracy per language, one bar per model (mean over fine-tuning seeds, whiskers: SD; dotted: chance): compare the bars within a language, and the non-English languages with English."}}
 fig = study.plot_languages(frame, "xnli")
 
 # %% [markdown]
@@ -84,13 +91,15 @@ fig = study.plot_languages(frame, "xnli")
 # paired by fine-tuning seed. An interval that excludes 0 is a difference larger than the
 # fine-tuning noise.
 
-# %%
+# %% tags=["hide-input"]
 diffs = {s: study.paired_table(frame, "xnli", s) for s in plan.settings}
 for s, table in diffs.items():
     display(Markdown(f"**{s}**"))
     display(table.round(2))
 
-# %%
+# %% tags=["hide-input"]
+glue("chapter_summary", Markdown(study.short_summary(frame, "xnli", plan.settings)),
+     display=False)
 Markdown(" ".join(study.headline(frame, "xnli", s) for s in plan.settings))
 
 # %% [markdown]
@@ -100,7 +109,7 @@ Markdown(" ".join(study.headline(frame, "xnli", s) for s in plan.settings))
 # gives the table it comes from). The study's own rows on those languages come from the
 # `paper` profile (real data, mBERT); a build of another profile marks them as not run.
 
-# %%
+# %% tags=["hide-input"]
 from weamlib import published  # noqa: E402
 
 published.beside(

@@ -14,6 +14,13 @@
 # %% [markdown]
 # # MLQA: extractive question answering per language
 #
+# :::{admonition} In short
+# :class: tip weam-summary
+# ```{glue:md} chapter_summary
+# :format: myst
+# ```
+# :::
+#
 # The five models of the pre-training chapter are fine-tuned on the suite's extractive QA
 # task (who / what / where / when questions over short contexts of several events, with
 # distractors; SQuAD v1.1 format) and scored in every language with the official MLQA
@@ -47,13 +54,13 @@ settings = ["zero-shot", "translate-train"]
 translate_train_per_language = False
 workers = 0
 
-# %%
-import seaborn as sns
+# %% tags=["hide-input"]
 from IPython.display import Markdown, display
+from myst_nb import glue
 
-from weamlib import study
+from weamlib import plots, study
 
-sns.set_theme(style="whitegrid", context="notebook")
+plots.setup()
 plan = study.FinetunePlan.from_parameters(
     "mlqa", {"finetune": finetune, "seeds": seeds, "settings": settings,
              "translate_train_per_language": translate_train_per_language}
@@ -72,19 +79,19 @@ Markdown(
 #
 # F1, then exact match.
 
-# %%
+# %% tags=["hide-input"]
 display(study.summary_table(frame, "mlqa", "zero-shot")[0])
 study.summary_table(frame, "mlqa", "zero-shot", metric="exact_match")[0]
 
 # %% [markdown]
 # ## Translate-train
 
-# %%
+# %% tags=["hide-input"]
 if "translate-train" in plan.settings:
     display(study.summary_table(frame, "mlqa", "translate-train")[0])
     display(study.summary_table(frame, "mlqa", "translate-train", metric="exact_match")[0])
 
-# %%
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "MLQA test F1 per language, one bar per model (mean over fine-tuning seeds, whiskers: SD): compare the bars within a language, and the non-English languages with English."}}
 fig = study.plot_languages(frame, "mlqa")
 
 # %% [markdown]
@@ -94,13 +101,15 @@ fig = study.plot_languages(frame, "mlqa")
 # paired by fine-tuning seed. An interval that excludes 0 is a difference larger than the
 # fine-tuning noise.
 
-# %%
+# %% tags=["hide-input"]
 diffs = {s: study.paired_table(frame, "mlqa", s) for s in plan.settings}
 for s, table in diffs.items():
     display(Markdown(f"**{s}**"))
     display(table.round(2))
 
-# %%
+# %% tags=["hide-input"]
+glue("chapter_summary", Markdown(study.short_summary(frame, "mlqa", plan.settings)),
+     display=False)
 Markdown(" ".join(study.headline(frame, "mlqa", s) for s in plan.settings))
 
 # %% [markdown]
@@ -110,7 +119,7 @@ Markdown(" ".join(study.headline(frame, "mlqa", s) for s in plan.settings))
 # gives the table it comes from). The study's own rows on those languages come from the
 # `paper` profile (real data, mBERT); a build of another profile marks them as not run.
 
-# %%
+# %% tags=["hide-input"]
 from weamlib import published  # noqa: E402
 
 published.beside(

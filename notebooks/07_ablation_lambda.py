@@ -14,6 +14,13 @@
 # %% [markdown]
 # # Ablation: the weight λ of cross-lingual prediction
 #
+# :::{admonition} In short
+# :class: tip weam-summary
+# ```{glue:md} chapter_summary
+# :format: myst
+# ```
+# :::
+#
 # WEAM's loss is `L = L_multilingual + λ · L_cross`. The paper sets λ = 1 (claim C10).
 # λ = 0 leaves multilingual prediction alone: it is TLM at WEAM's masking probability,
 # the baseline for claim C12 (WEAM does both predictions for each masked token). Each
@@ -27,27 +34,34 @@ levels = [0.0, 0.25, 0.5, 1.0, 2.0, 4.0]
 claimed = 1.0
 workers = 0
 
-# %%
-import seaborn as sns
+# %% tags=["hide-input"]
 from IPython.display import Markdown
+from myst_nb import glue
 
-from weamlib import study
+from weamlib import plots, study
 
-sns.set_theme(style="whitegrid", context="notebook")
+plots.setup()
 frame = study.ablation_results(profile, "lambda_", levels, workers=workers or None)
 table = study.level_table(frame, "lambda_", claimed)
 table
 
-# %%
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Zero-shot XNLI test accuracy against λ, the weight of cross-lingual prediction (mean over fine-tuning seeds, band: 95 % interval; dotted line: the paper's λ = 1): compare λ = 0, no cross-lingual prediction, with the rest of the curve."}}
 fig = study.plot_levels(frame, "lambda_", reference=claimed)
 
-# %%
+# %% tags=["hide-input"]
 best = study.best_level(frame, "lambda_")
-Markdown(
+summary = Markdown(
     f"The highest mean non-English accuracy is at λ = {best['level']} ({best['mean']:.1f} %); "
     f"at λ = {claimed} it is {best['at'][claimed]:.1f} %, and at λ = 0 (no cross-lingual "
     f"prediction) {best['at'].get(0.0, float('nan')):.1f} %."
 )
+vs_claimed = table[f"− {claimed} (95 % interval)"]
+glue("chapter_summary", Markdown(
+    summary.data + f" Each λ minus λ = {claimed} (non-English accuracy, points, 95 % "
+    "interval): " + "; ".join(f"{lv}: {v}" for lv, v in vs_claimed.items() if v != "reference")
+    + "."
+), display=False)
+summary
 
 # %% [markdown]
 # ## Summary

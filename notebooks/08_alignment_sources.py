@@ -14,6 +14,13 @@
 # %% [markdown]
 # # Alignments, translation noise and the learning rate
 #
+# :::{admonition} In short
+# :class: tip weam-summary
+# ```{glue:md} chapter_summary
+# :format: myst
+# ```
+# :::
+#
 # Four questions about settings the paper fixes:
 #
 # 1. **Subword alignment.** A word link becomes subword links either from the first piece
@@ -43,31 +50,34 @@ noise_rates = [0.0, 0.1, 0.3]
 learning_rates = [0.0001, 0.0003, 0.001]
 workers = 0
 
-# %%
-import seaborn as sns
+# %% tags=["hide-input"]
+import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
+from myst_nb import glue
 
-from weamlib import study
+from weamlib import plots, study
 
-sns.set_theme(style="whitegrid", context="notebook")
+plots.setup()
 n_workers = workers or None
 
 # %% [markdown]
 # ## 1. First piece or all pieces
 
-# %%
+# %% tags=["hide-input"]
 subword = study.ablation_results(profile, "subword_alignment", subword_levels, workers=n_workers)
 study.level_table(subword, "subword_alignment", "first")
 
 # %% [markdown]
 # ## 2. Where the links come from
 
-# %%
+# %% tags=["hide-input"]
 alignment = study.ablation_results(profile, "alignment_source", sources, workers=n_workers)
-display(study.level_table(alignment, "alignment_source", "eflomal"))
-fig = study.plot_levels(alignment, "alignment_source")
+study.level_table(alignment, "alignment_source", "eflomal")
 
-# %%
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Zero-shot XNLI test accuracy of WEAM by the source of its word links (mean over fine-tuning seeds, 95 % interval; shaded: the paper's FastAlign): compare each source with eflomal's, and both with the gold ceiling and the shuffled and no-link floors."}}
+fig = study.plot_levels(alignment, "alignment_source", reference="fastalign")
+
+# %% tags=["hide-input"]
 at = study.best_level(alignment, "alignment_source")["at"]
 Markdown(
     "Non-English accuracy by link source: "
@@ -79,7 +89,7 @@ Markdown(
 # %% [markdown]
 # ## 3. Translation noise and input length
 
-# %%
+# %% tags=["hide-input"]
 lengths = study.input_lengths(profile)
 noise = study.noise_results(profile, noise_rates, workers=n_workers)
 display(Markdown(
@@ -94,31 +104,40 @@ if noise.empty:
 else:
     display(study.noise_table(noise))
 
-# %%
-import matplotlib.pyplot as plt
-
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Translate-train score of the base model against the translation-noise rate of its training sets, per task (mean over fine-tuning seeds, 95 % interval): compare how steeply the NLI and the QA lines fall."}}
 if not noise.empty:
-    per = (
-        noise[(noise.split == "test") & (noise.language != "en")
-              & noise.metric.isin(["accuracy", "f1"])]
-        .groupby(["task", "level", "seed"]).value.mean().reset_index()
-    )
-    fig, ax = plt.subplots(figsize=(6.5, 3.6))
-    sns.lineplot(data=per, x="level", y="value", hue="task", marker="o",
-                 errorbar=("ci", 95), ax=ax)
-    ax.set_xlabel("translation noise rate of the translate-train sets")
-    ax.set_ylabel("non-English score (accuracy / F1)")
-    fig.tight_layout()
+    fig = plots.plot_noise(noise)
+    plt.show()
 
 # %% [markdown]
 # ## 4. The fine-tuning learning rate
 
-# %%
+# %% tags=["hide-input"]
 lr = study.lr_results(profile, learning_rates, workers=n_workers)
-study.lr_table(lr)
+lr_table = study.lr_table(lr)
+lr_table
 
 # %% [markdown]
 # ## Summary
 #
+# The summary at the top of the page is computed here, from the results above.
+
+# %% tags=["hide-input"]
+summary = [
+    "WEAM's non-English XNLI accuracy by link source: "
+    + ", ".join(f"{k} {v:.1f} %" for k, v in at.items()) + ".",
+    f"Mean input length (English train, subword tokens): NLI {lengths['xnli']:.1f}, "
+    f"QA {lengths['mlqa']:.1f}.",
+]
+if not noise.empty:
+    drops = study.noise_table(noise)["drop (95 % interval)"]
+    summary.append("Drop from the lowest to the highest noise rate (points, 95 % interval): "
+                   + "; ".join(f"{task} {d}" for task, d in drops.items()) + ".")
+diff_column = lr_table.columns[-1]
+summary.append(f"{diff_column} at each fine-tuning learning rate (points, 95 % interval): "
+               + "; ".join(f"{lv:g}: {d}" for lv, d in lr_table[diff_column].items()) + ".")
+glue("chapter_summary", Markdown("\n".join(f"* {line}" for line in summary)), display=False)
+
+# %% [markdown]
 # * The claims ledger reads these runs for C7 (noise), C9 (learning rate) and C11
 #   (alignment source).

@@ -14,10 +14,18 @@
 # %% [markdown]
 # # The claims ledger
 #
-# One row per claim about the paper (DESIGN §1), each with the test that decides it, the
-# measured effect (a paired difference over fine-tuning seeds, in points) with its 95 %
-# interval, and a verdict computed by `weamlib.claims` from the runs of the previous
-# chapters (the same runs, read from the run store):
+# :::{admonition} In short
+# :class: tip weam-summary
+# ```{glue:md} chapter_summary
+# :format: myst
+# ```
+# :::
+#
+# One row per claim about the paper (DESIGN §1): the measured effect (a paired difference
+# over fine-tuning seeds, in points) with its 95 % interval, and a verdict computed by
+# `weamlib.claims` from the runs of the previous chapters (the same runs, read from the
+# run store). The test that decides a claim is one click away: its id in the table opens
+# its note below the table. The verdicts:
 #
 # * **supported** — the interval lies on the claimed side (for "similar": inside
 #   ± `margin` points);
@@ -37,22 +45,21 @@ margin = 1.0
 close_margin = 2.0
 workers = 0
 
-# %%
+# %% tags=["hide-input"]
 import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 from myst_nb import glue
 
-from weamlib import claims, study
+from weamlib import claims, plots, study
 
+plots.setup()
 frames = study.all_results(profile, workers=workers or None)
 ledger = claims.ledger(frames, margin=margin, close_margin=close_margin)
-shown = ledger.assign(evidence=ledger["evidence"].map(
-    lambda chapters: ", ".join(f'<a href="{c}.html">{c}</a>' for c in chapters.split(", "))
-))
-display(HTML(shown.to_html(index=False, escape=False)))
+rows = claims.decide_all(frames, margin=margin, close_margin=close_margin)
+display(HTML(claims.ledger_html(rows)))
 
-# %%
+# %% tags=["hide-input"]
 counts = ledger.verdict.value_counts()
 summary = pd.DataFrame({"claim": ledger.id + ": " + ledger.claim,
                         f"verdict ({profile} profile)": ledger.verdict})
@@ -60,31 +67,26 @@ glue("ledger_summary", summary.set_index("claim"), display=False)
 glue("n_supported", int(counts.get(claims.SUPPORTED, 0)), display=False)
 glue("n_not_supported", int(counts.get(claims.NOT_SUPPORTED, 0)), display=False)
 glue("n_inconclusive", int(counts.get(claims.INCONCLUSIVE, 0)), display=False)
-Markdown(
+verdict_text = (
     f"Of {len(ledger)} claims, {counts.get(claims.SUPPORTED, 0)} are supported, "
     f"{counts.get(claims.NOT_SUPPORTED, 0)} not supported and "
     f"{counts.get(claims.INCONCLUSIVE, 0)} inconclusive in the {profile} profile."
 )
+by_verdict = {v: ", ".join(ledger.id[ledger.verdict == v]) for v in claims.VERDICTS}
+glue("chapter_summary", Markdown(
+    verdict_text + "".join(f"\n* **{v}**: {ids}" for v, ids in by_verdict.items() if ids)
+), display=False)
+Markdown(verdict_text)
 
 # %% [markdown]
 # ## The differences behind the verdicts
 
-# %%
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Every difference the verdicts rest on, with its 95 % interval and coloured by the verdict of its part: look at which intervals cross the zero line."}}
 parts = claims.ledger_parts(frames, margin=margin, close_margin=close_margin).dropna(
     subset=["mean"]
 )
-fig, ax = plt.subplots(figsize=(8, 0.35 * len(parts) + 1))
-y = range(len(parts))[::-1]
-colours = {claims.SUPPORTED: "#55a868", claims.NOT_SUPPORTED: "#c44e52",
-           claims.INCONCLUSIVE: "#8c8c8c"}
-for yi, (_, r) in zip(y, parts.iterrows(), strict=True):
-    ax.plot([r["low"], r["high"]], [yi, yi], color=colours[r["verdict"]], lw=2)
-    ax.plot(r["mean"], yi, "o", color=colours[r["verdict"]])
-ax.axvline(0, color="black", lw=0.8)
-ax.set_yticks(list(y))
-ax.set_yticklabels([f"{r.id}: {r.part}" for r in parts.itertuples()], fontsize=7)
-ax.set_xlabel("paired difference (points), 95 % interval")
-fig.tight_layout()
+fig = plots.plot_claims(parts)
+plt.show()
 
 # %% [markdown]
 # ## Summary

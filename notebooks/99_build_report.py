@@ -14,6 +14,13 @@
 # %% [markdown]
 # # How this book was built
 #
+# :::{admonition} In short
+# :class: tip weam-summary
+# ```{glue:md} chapter_summary
+# :format: myst
+# ```
+# :::
+#
 # Each chapter of this book is a py:percent file in `notebooks/`, executed by papermill
 # with the parameters of one profile, then compiled by Jupyter Book with execution off,
 # so every page shows exactly what papermill ran. This page reads the build report the
@@ -26,13 +33,18 @@
 profile = "default"
 report_path = "build_report.json"
 
-# %%
+# %% tags=["hide-input"]
 import json
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
+from myst_nb import glue
+
+from weamlib import plots
+
+plots.setup()
 
 report = json.loads(Path(report_path).read_text(encoding="utf-8"))
 rows = [
@@ -49,12 +61,9 @@ rows = [
 table = pd.DataFrame(rows).set_index("chapter")
 table
 
-# %%
-fig, ax = plt.subplots(figsize=(7, 0.45 * len(table) + 1))
-ax.barh(table.index[::-1], table["seconds"][::-1], color="#4c72b0")
-ax.set_xlabel("wall-clock seconds")
-ax.set_title(f"Chapter execution time ({profile} profile)")
-fig.tight_layout()
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Wall-clock seconds of each chapter in this build: the longest bars are where a cold build spends its time."}}
+fig = plots.plot_chapter_times(table["seconds"], profile)
+plt.show()
 
 # %% [markdown]
 # ## Versions
@@ -62,7 +71,7 @@ fig.tight_layout()
 # The commit of the sources this build ran (with `+ local changes` when the working tree
 # differed from it) and the versions of the packages that compute and render the book.
 
-# %%
+# %% tags=["hide-input"]
 from weamlib.environment import git_commit, package_versions
 
 pd.Series(
@@ -80,7 +89,7 @@ pd.Series(
 # minutes are process minutes and can add up to more than the chapters' wall-clock time.
 # `benchmarks/bench_book.py` measures the same per chapter, for a cold and a warm build.
 
-# %%
+# %% tags=["hide-input"]
 import time
 
 from weamlib.buildcost import finished_runs, stage_table
@@ -95,12 +104,14 @@ else:
 
 # %% [markdown]
 # ## Summary
+#
+# Computed here, from the build report, and shown at the top of the page.
 
-# %%
+# %% tags=["hide-input"]
 slowest = table["seconds"].idxmax()
-Markdown(
+glue("chapter_summary", Markdown(
     f"The {len(table)} chapters before this page ran in {table['seconds'].sum():.0f} s in all"
     f" on {report['cpu_count']} CPUs with Python {report['python']}; the slowest was"
     f" `{slowest}` ({table.loc[slowest, 'seconds']:.0f} s) and the largest kernel peaked at"
     f" {table['peak memory (MB)'].max():.0f} MB."
-)
+), display=False)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import html
 import math
+import re
 import zlib
 
 import numpy as np
@@ -405,3 +408,36 @@ def test_claims_cover_the_design():
     assert all(c.test and c.statement for c in cl.CLAIMS)
     rows = cl.decide_all({}, chapters={"xnli": "10_results"})
     assert rows[4].evidence == "10_results"
+
+
+def _cells(html_text: str) -> list[list[str]]:
+    """The text of each body row's cells of the ledger table in ``html_text``."""
+    body = html_text.split("<tbody>")[1].split("</tbody>")[0]
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", body, flags=re.S)
+    strip = lambda cell: html.unescape(re.sub(r"<[^>]+>", "", cell))  # noqa: E731
+    return [[strip(c) for c in re.findall(r"<td>(.*?)</td>", r, flags=re.S)] for r in rows]
+
+
+@pytest.mark.parametrize("case", ["paper", "missing", "long"])
+def test_ledger_html_reads_at_a_glance(case):
+    frames = {"paper": _paper_frames(), "missing": {}}.get(case, _paper_frames())
+    rows = cl.decide_all(frames)
+    if case == "long":  # a claim with very many parts and a long note
+        rows[7] = dataclasses.replace(rows[7], parts=rows[7].parts * 8, note="x" * 400)
+    text = cl.ledger_html(rows)
+    assert text.count("<th>") == len(cl.HTML_COLUMNS) <= 7
+    cells = _cells(text)
+    assert [c[0] for c in cells] == [f"C{i}" for i in range(1, 13)]
+    assert all(len(c) == len(cl.HTML_COLUMNS) for c in cells)
+    assert max(len(cell) for row in cells for cell in row) <= cl.CELL_LIMIT
+    # the verdicts and links in the table, the full test of every claim in its note
+    for row, cells_of in zip(rows, cells, strict=True):
+        assert cells_of[4] == row.verdict
+        assert f'href="#test-{row.id}"' in text and f'<div id="test-{row.id}">' in text
+        assert html.escape(row.test) in text
+    assert '<a href="04_xnli.html">04 xnli</a>' in text
+    assert text.count("<details") == 12
+    if case == "long":
+        assert "more below" in cells[7][2]
+    if case == "missing":
+        assert "no &#x27;xnli&#x27; results" in text

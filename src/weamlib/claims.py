@@ -279,6 +279,7 @@ class LedgerRow:
     verdict: str
     evidence: str
     parts: tuple[Part, ...] = ()
+    note: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -339,6 +340,7 @@ class Claim:
             verdict=decision.verdict,
             evidence=self.evidence(chapters),
             parts=parts,
+            note=decision.note,
         )
 
 
@@ -793,3 +795,140 @@ def ledger_parts(
                 }
             )
     return pd.DataFrame(rows, columns=["id", "part", "mean", "low", "high", "n", "verdict", "note"])
+
+
+# ---------------------------------------------------------------------------------------
+# The ledger as a reader sees it: one line per claim, the test one click away.
+# ---------------------------------------------------------------------------------------
+
+#: The columns of :func:`ledger_html`'s table (the full test is in a note per claim).
+HTML_COLUMNS = ("claim", "statement", "effect, points [95 % interval]", "seeds", "verdict",
+                "evidence")  # fmt: skip
+#: No cell of the table holds more characters than this (the rest is in the claim's note).
+CELL_LIMIT = 300
+
+_STYLE = """<style>
+table.weam-ledger {table-layout: fixed; width: 100%; border-collapse: collapse;
+  font-size: 0.9em; margin: 0.5em 0 1em 0;}
+table.weam-ledger th, table.weam-ledger td {padding: 0.3em 0.4em; vertical-align: top;
+  text-align: left; overflow-wrap: anywhere; border-bottom: 1px solid #ddd;}
+table.weam-ledger th {font-size: 0.9em;}
+table.weam-ledger col.weam-id {width: 9%;} table.weam-ledger col.weam-statement {width: 31%;}
+table.weam-ledger col.weam-effect {width: 28%;} table.weam-ledger col.weam-seeds {width: 8%;}
+table.weam-ledger col.weam-verdict {width: 12%;} table.weam-ledger col.weam-evidence {width: 12%;}
+.weam-verdict {display: inline-block; padding: 0 0.35em; border-radius: 0.25em;
+  font-weight: 600; color: #fff; white-space: nowrap;}
+.weam-verdict.weam-supported {background: #009E73;}
+.weam-verdict.weam-not-supported {background: #D55E00;}
+.weam-verdict.weam-inconclusive {background: #6e6e6e;}
+.weam-claim-tests details {margin: 0.2em 0; padding: 0.1em 0.5em; border-left: 3px solid #ccc;}
+.weam-claim-tests summary {cursor: pointer;}
+.weam-claim-tests ul {margin: 0.2em 0 0.4em 0;}
+</style>"""
+
+
+def _clip(text: str, limit: int = CELL_LIMIT) -> str:
+    """``text`` cut to at most ``limit`` characters (an ellipsis marks the cut)."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _part_text(part: Part) -> str:
+    """One part's effect as one line: ``label: +1.23 [-0.50, +2.96]`` (or why there is none)."""
+    d = part.diff
+    if d is None:
+        return f"{part.label}: {part.note}"
+    if not d.has_interval:
+        return f"{part.label}: {d.mean:+.2f} ({d.n} seed: no interval)"
+    return f"{part.label}: {d.mean:+.2f} [{d.low:+.2f},\u00a0{d.high:+.2f}]"
+
+
+def _effect_lines(row: LedgerRow, limit: int = CELL_LIMIT) -> list[str]:
+    """The table's effect cell: one line per part (and the claim's note), as many as fit in
+    ``limit`` characters, then how many more the note below the table lists."""
+    lines = [_part_text(p) for p in row.parts] + ([row.note] if row.note else [])
+    lines = lines or [row.effect or "—"]
+    shown: list[str] = []
+    used = 0
+    for k, line in enumerate(lines):
+        rest = len(lines) - k - 1  # lines after this one
+        reserve = len(f"… {rest} more below") if rest else 0
+        if used + len(line) + reserve <= limit:
+            shown.append(line)
+            used += len(line)
+            continue
+        if shown:  # the previous step left room for this tail
+            shown.append(f"… {rest + 1} more below")
+        else:
+            shown.append(_clip(line, limit - reserve))
+            if rest:
+                shown.append(f"… {rest} more below")
+        break
+    return shown
+
+
+def _verdict_badge(verdict: str) -> str:
+    import html
+
+    css = "weam-" + verdict.replace(" ", "-")
+    return f'<span class="weam-verdict {css}">{html.escape(verdict)}</span>'
+
+
+def _evidence_links(evidence: str) -> str:
+    import html
+
+    chapters = [c for c in evidence.split(", ") if c]
+    return ", ".join(
+        f'<a href="{html.escape(c)}.html">{html.escape(c.replace("_", " "))}</a>' for c in chapters
+    )
+
+
+def ledger_html(rows: Sequence[LedgerRow], limit: int = CELL_LIMIT) -> str:
+    """The claims ledger as HTML for the book: a table of six columns (claim, statement,
+    effect with its 95 % interval per part, seeds, verdict, evidence links), no cell longer
+    than ``limit`` characters, laid out to the page width; below it, one collapsible note
+    per claim (``<details>``) with its full test definition and every part's difference,
+    verdict and note. A claim's id in the table links to its note (``#test-C1``; the
+    browser opens the note when it follows the link)."""
+    import html
+
+    esc = html.escape
+    cols = ("id", "statement", "effect", "seeds", "verdict", "evidence")
+    out = [_STYLE, '<table class="weam-ledger">', "<colgroup>"]
+    out += [f'<col class="weam-{c}">' for c in cols]
+    out += ["</colgroup>", "<thead><tr>"]
+    out += [f"<th>{esc(c)}</th>" for c in HTML_COLUMNS]
+    out += ["</tr></thead>", "<tbody>"]
+    for r in rows:
+        effect = "<br>".join(esc(line) for line in _effect_lines(r, limit))
+        out.append(
+            f'<tr id="ledger-{esc(r.id)}">'
+            f'<td><a href="#test-{esc(r.id)}" title="the test of {esc(r.id)}">{esc(r.id)}</a></td>'
+            f"<td>{esc(_clip(r.claim, limit))}</td>"
+            f"<td>{effect}</td>"
+            f"<td>{r.n}</td>"
+            f"<td>{_verdict_badge(r.verdict)}</td>"
+            f"<td>{_evidence_links(r.evidence)}</td></tr>"
+        )
+    out += [
+        "</tbody></table>",
+        '<div class="weam-claim-tests">',
+        "<p><strong>The tests</strong>, one note per claim (click a line to open it):</p>",
+    ]
+    for r in rows:
+        items = "".join(
+            f"<li>{esc(_part_text(p))}: {esc(p.verdict)}"
+            + (f" ({esc(p.note)})" if p.note and p.diff is not None else "")
+            + "</li>"
+            for p in r.parts
+        )
+        notes = f"<p>{esc(r.note)}</p>" if r.note else ""
+        out.append(
+            f'<details class="weam-claim-test"><summary><strong>{esc(r.id)}</strong> '
+            f"{_verdict_badge(r.verdict)} {esc(r.claim)}</summary>"
+            f'<div id="test-{esc(r.id)}"><p><strong>Test.</strong> {esc(r.test)}</p>'
+            + (f"<ul>{items}</ul>" if items else "")
+            + notes
+            + f"<p>Evidence: {_evidence_links(r.evidence)}.</p></div></details>"
+        )
+    out.append("</div>")
+    return "\n".join(out)

@@ -754,7 +754,7 @@ def plot_languages(frame, task: str, metric: str | None = None, split: str = "te
         sns.barplot(
             data=rows[rows.setting == setting], x="language", y="value", hue="model",
             order=languages, hue_order=order, errorbar="sd", ax=ax,
-            palette={m: palette.get(m, "grey") for m in order}, legend=k == 0,
+            palette={m: palette.get(m, "grey") for m in order}, legend=k == 0, saturation=1,
         )  # fmt: skip
         if metric == "accuracy" and task == "xnli":
             ax.axhline(100 / 3, color="black", linestyle=":", lw=1, label="chance")
@@ -787,15 +787,16 @@ def plot_levels(frame, factor: str, reference: float | str | None = None, split:
     palette = dict(zip(["other languages", "English"], plots.colours(2), strict=True))
     if numeric:
         sns.lineplot(data=per, x="level", y="value", hue="where", errorbar=("ci", 95), ax=ax,
-                     marker="o", palette=palette, err_style="band")  # fmt: skip
+                     marker="o", palette=palette, hue_order=list(palette),
+                     err_style="band")  # fmt: skip
         ax.set_xticks(sorted(levels))
     else:
         sns.pointplot(data=per, x="level", y="value", hue="where", errorbar=("ci", 95),
                       ax=ax, order=levels, linestyle="none", dodge=0.25, palette=palette,
-                      capsize=0.1)  # fmt: skip
+                      hue_order=list(palette), capsize=0.1)  # fmt: skip
     if reference is not None:
         plots.mark_reference(ax, levels, reference)
-    ax.set_xlabel(factor.rstrip("_").replace("_", " "))
+    ax.set_xlabel(plots.FACTOR_LABELS.get(factor, factor.rstrip("_").replace("_", " ")))
     ax.set_ylabel(TASKS.get(rows.task.iloc[0], "value") if len(rows) else "value")
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     fig.tight_layout()

@@ -42,11 +42,20 @@ def plot_alignment_matrices(
     """
     import matplotlib.pyplot as plt
 
+    from weamlib.plots import COLUMN_WIDTH
+
     names = list(panels)
     shape = (len(src), len(tgt))
-    width = max(3.0, 0.32 * len(tgt) + 1.8)
+    # One row of panels in the book's column: the words label the first panel's rows only,
+    # and the cells shrink (to no less than 0.12 in) so that the row fits the column.
+    cell = max(0.12, min(0.3, (COLUMN_WIDTH - 1.4 - 0.25 * len(names)) / (len(names) * len(tgt))))
+    fontsize = 8 if cell >= 0.2 else 7
     fig, axes = plt.subplots(
-        1, len(names), figsize=(width * len(names), 0.32 * len(src) + 1.8), squeeze=False
+        1,
+        len(names),
+        figsize=(1.4 + len(names) * (cell * len(tgt) + 0.25), cell * len(src) + 1.9),
+        squeeze=False,
+        sharey=True,
     )
     reference = set(panels[names[0]])
     src_labels, src_ok = _labels(src, "s")
@@ -62,15 +71,15 @@ def plot_alignment_matrices(
             for i, j in reference:
                 ax.add_patch(
                     plt.Rectangle(
-                        (j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="crimson", linewidth=1.2
+                        (j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="#D55E00", linewidth=1.2
                     )
                 )
         ax.grid(False)
-        ax.set_xticks(range(len(tgt)), tgt_labels, rotation=90, fontsize=8)
-        ax.set_yticks(range(len(src)), src_labels, fontsize=8)
-        ax.set_title(name, fontsize=10)
+        ax.set_xticks(range(len(tgt)), tgt_labels, rotation=90, fontsize=fontsize)
+        ax.set_yticks(range(len(src)), src_labels, fontsize=fontsize)
+        ax.set_title(name, fontsize=9)
     if title:
-        fig.suptitle(title)
+        fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
 
@@ -80,19 +89,21 @@ def plot_distortions(values: Mapping[str, np.ndarray], bins: int = 41, ncols: in
     ``stats.distortions``); a monotone language piles up at 0, reordering spreads out."""
     import matplotlib.pyplot as plt
 
+    from weamlib.plots import COLUMN_WIDTH, colours
+
     names = list(values)
     nrows = (len(names) + ncols - 1) // ncols
     fig, axes = plt.subplots(
-        nrows, ncols, figsize=(3.6 * ncols, 2.4 * nrows), squeeze=False, sharex=True
+        nrows, ncols, figsize=(COLUMN_WIDTH, 2.1 * nrows), squeeze=False, sharex=True
     )
     edges = np.linspace(-1, 1, bins + 1)
     for ax, name in zip(axes.flat, names, strict=False):
-        ax.hist(values[name], bins=edges, density=True, color="steelblue")
-        ax.set_title(f"{name} (mean |d| = {np.abs(values[name]).mean():.2f})", fontsize=10)
+        ax.hist(values[name], bins=edges, density=True, color=colours(1)[0])
+        ax.set_title(f"{name} (mean |d| = {np.abs(values[name]).mean():.2f})", fontsize=9)
         ax.axvline(0, color="grey", linewidth=0.8)
     for ax in list(axes.flat)[len(names) :]:
         ax.set_visible(False)
     for ax in axes[-1]:
-        ax.set_xlabel("(i+½)/n − (j+½)/m")
+        ax.set_xlabel("(i+½)/n − (j+½)/m", fontsize=9)
     fig.tight_layout()
     return fig
