@@ -30,7 +30,7 @@
 #   (a test in `tests/test_finetune.py` checks which files are read before selection ends).
 # * **Translate-train:** fine-tuned on the translated training sets (the suite's
 #   translate-train files carry translation noise). Translate-train-*all* by default:
-#   each English training item is replaced by its translation in one of the seven
+#   each English training item is replaced by its translation in one of the suite's
 #   languages, round-robin, so both settings train on the same meanings for the same number
 #   of steps and differ only in language. Selection is still on English dev.
 #
@@ -101,6 +101,27 @@ for s, table in diffs.items():
 glue("chapter_summary", Markdown(study.short_summary(frame, "xnli", plan.settings)),
      display=False)
 Markdown(" ".join(study.headline(frame, "xnli", s) for s in plan.settings))
+
+# %% [markdown]
+# ## Where transfer fails, by phenomenon
+#
+# The suite records what each test hypothesis changed (`nli/test-phenomena.tsv`: an
+# attribute added, dropped or swapped, a hypernym or hyponym, a number, a participant or
+# a verb replaced, a modifier added or dropped, and whether premise and hypothesis are
+# positive, negated or of different polarity), the same items in every language. The
+# table gives the base model's zero-shot test accuracy per phenomenon and language, every
+# fine-tuning seed pooled; `n` counts the test items of a row (an item with two edits
+# counts in both rows). `feng`, English in another alphabet, is the script-only control:
+# whatever it loses against English is the cost of the script alone.
+
+# %% tags=["hide-input"]
+from weamlib.realsuite import real_profile  # noqa: E402
+
+if real_profile(profile):
+    display(Markdown("Real data records no phenomena: this section is synthetic-suite only."))
+else:
+    by_phenomenon = study.phenomenon_results(profile, ("base",))["base"]
+    display(by_phenomenon.round(1))
 
 # %% [markdown]
 # ## Beside the paper

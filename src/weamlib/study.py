@@ -378,6 +378,31 @@ def main_results(
     return finetune_grid(models, study_suite(profile, store), plan, store, workers)
 
 
+def phenomenon_results(
+    profile: str, models: Sequence[str] = ("base",), setting: str = "zero-shot",
+    store: RunStore | None = None,
+):  # fmt: skip
+    """NLI test accuracy by phenomenon (rows) and language (columns) of ``models``'
+    fine-tuning runs of the XNLI chapter (every seed), read from the store
+    (:func:`weamlib.breakdown.phenomenon_table`); ``main_results`` must have run. One
+    table per model: name -> DataFrame."""
+    from weamlib.breakdown import phenomenon_frame, phenomenon_table
+    from weamlib.suitefiles import suite_languages
+
+    store = store or RunStore()
+    plan = dataclasses.replace(nli_plan(profile), settings=(setting,))
+    suite = study_suite(profile, store)
+    folders = study_models(profile, store)
+    languages = suite_languages(suite)
+    tables = {}
+    for name in models:
+        runs = [job.cached(store) for job in _jobs({name: folders[name]}, suite, plan)]
+        if any(run is None for run in runs):
+            raise RuntimeError(f"the XNLI runs of {name} ({setting}) are not in the store")
+        tables[name] = phenomenon_table(phenomenon_frame(runs, suite, languages), languages)
+    return tables
+
+
 ABLATION_FACTORS = {
     "mask_prob": "weam",
     "lambda_": "weam",
