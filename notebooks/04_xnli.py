@@ -42,7 +42,7 @@
 
 # %% tags=["parameters"]
 profile = "default"
-finetune = {"head": "pair-mean", "learning_rate": 0.0003, "epochs": 1, "batch_size": 32,
+finetune = {"head": "pair-mean", "learning_rate": 0.0003, "epochs": 2, "batch_size": 32,
             "threads": 1}
 seeds = [0, 1, 2, 3, 4]
 settings = ["zero-shot", "translate-train"]
