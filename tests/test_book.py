@@ -46,11 +46,22 @@ PARAMETERS = {"parameters", "injected-parameters"}
 
 @pytest.fixture(scope="session")
 def smoke_book(tmp_path_factory):
-    """The whole smoke book, built into a temporary copy of book/ with a fresh run store."""
+    """The whole smoke book, built into a temporary copy of book/ with a fresh run store.
+
+    With ``WEAM_TEST_BOOK=DIR`` the checks read a book already built in DIR instead (e.g.
+    the default book: ``WEAM_TEST_BOOK=book pytest tests/test_book.py -k "not real_data"``).
+    """
+    given = os.environ.get("WEAM_TEST_BOOK")
+    if given:
+        folder = Path(given).resolve()
+        report = json.loads((folder / "build_report.json").read_text(encoding="utf-8"))
+        profile = next(iter(report["chapters"].values()))["profile"]
+        return {"dir": folder, "report": report, "cache": None, "sources_unchanged": True,
+                "profile": profile}  # fmt: skip
     before = {p: p.read_bytes() for p in (REPO / "notebooks").glob("*.py")}
     built = build_isolated_book(tmp_path_factory, "smoke")
     after = {p: p.read_bytes() for p in (REPO / "notebooks").glob("*.py")}
-    return {**built, "sources_unchanged": before == after}
+    return {**built, "sources_unchanged": before == after, "profile": "smoke"}
 
 
 def test_every_chapter_executes_without_errors(smoke_book):
@@ -59,14 +70,14 @@ def test_every_chapter_executes_without_errors(smoke_book):
         errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
         assert not errors, f"{source.name}: {errors}"
         injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
-        assert injected and 'profile = "smoke"' in injected[0].source, source.name
+        assert injected and f'profile = "{smoke_book["profile"]}"' in injected[0].source
 
 
 def test_build_report_records_every_chapter(smoke_book):
     chapters = smoke_book["report"]["chapters"]
     assert set(chapters) == {p.stem for p in pipeline.chapters()}
     for name, entry in chapters.items():
-        assert entry["profile"] == "smoke", name
+        assert entry["profile"] == smoke_book["profile"], name
         assert entry["seconds"] > 0 and entry["peak_rss_mb"] > 0, name
 
 
