@@ -10,7 +10,9 @@ of its model folder; a model the store did not make is ``"external"``.
 
 Rows: ``model, task, setting, language, split, pretrain_seed, seed, metric, value`` (scores
 0-100, task names as the chapters use them: ``xnli``, ``mlqa``) plus ``pretrain`` (the
-pre-training run key), ``suite`` and ``current``.
+pre-training run key), ``run`` (the fine-tuning run key: the calibration's runs of the
+base model with another head or budget are rows of their own), ``head``, ``epochs``,
+``suite`` and ``current``.
 
 May import: :mod:`weamlib.runs`, :mod:`weamlib.storeinfo`, :mod:`weamlib.digests`,
 :mod:`weamlib.synth.suite` (configs only), :mod:`weamlib.realsuite` (configs only).
@@ -123,6 +125,9 @@ def cached_rows(store: RunStore, profile: str) -> list[dict]:
                                 "metric": metric,
                                 "value": float(value),
                                 "pretrain": who.get("pretrain"),
+                                "run": run.name,
+                                "head": config.get("head"),
+                                "epochs": config.get("epochs"),
                                 "suite": suites[config["suite"]].parent.name,
                                 "current": current,
                             }

@@ -36,7 +36,7 @@ def run(args) -> int:
         for row in rows:
             print(json.dumps(row, ensure_ascii=False))
     else:
-        keys = [*ROW_KEYS, "pretrain", "suite", "current"]
+        keys = [*ROW_KEYS, "pretrain", "run", "head", "epochs", "suite", "current"]
         writer = csv.DictWriter(sys.stdout, fieldnames=keys, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
