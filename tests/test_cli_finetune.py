@@ -59,7 +59,9 @@ def test_results_lists_cached_runs_as_tidy_rows(store_and_model, capsys):
     assert cli.main([*argv, "--languages", "en,vela", "--seed", "1"]) == 0
     capsys.readouterr()
     before = sorted(p.name for p in root.rglob("*"))
-    assert cli.main(["results", "--profile", "smoke", "--store", str(root), "--format", "json"]) == 0
+    assert (
+        cli.main(["results", "--profile", "smoke", "--store", str(root), "--format", "json"]) == 0
+    )
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert sorted(p.name for p in root.rglob("*")) == before  # nothing computed or written
     assert rows and all(set(ROW_KEYS) <= set(r) for r in rows)
@@ -72,3 +74,28 @@ def test_results_lists_cached_runs_as_tidy_rows(store_and_model, capsys):
     assert cli.main(["results", "--profile", "default", "--store", str(root)]) == 0
     assert "no cached results" in capsys.readouterr().err
     assert cli.main(["results", "--profile", "nope", "--store", str(root)]) == 2
+
+
+def test_results_names_models_by_the_pretraining_run_that_made_them(tmp_path, capsys):
+    from weamlib.pretrain_runs import ensure_pretrained
+    from weamlib.settings import profile_settings
+    from weamlib.study import study_suite
+
+    store = RunStore(tmp_path / "store")
+    settings = profile_settings("smoke")
+    suite = study_suite("smoke", store)
+    base = ensure_pretrained(suite, settings.base, settings.size, settings.vocab_size, None, store)
+    argv = ["finetune", "xnli", "--profile", "smoke", "--store", str(store.root)]
+    assert cli.main([*argv, "--model", str(base.file("model")), "--languages", "en"]) == 0
+    capsys.readouterr()
+    assert (
+        cli.main(["results", "--profile", "smoke", "--store", str(store.root), "--format", "json"])
+        == 0
+    )
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert {(r["model"], r["pretrain_seed"], r["pretrain"]) for r in rows} == {
+        ("base", settings.base.seed, base.path.name)
+    }
+    assert cli.main(["results", "--profile", "smoke", "--store", str(store.root)]) == 0
+    header = capsys.readouterr().out.splitlines()[0].split(",")
+    assert header[:9] == list(ROW_KEYS) and "run" in header
