@@ -40,10 +40,6 @@ from weamlib.suitefiles import load_nli
 from weamlib.synth import ensure_suite
 
 
-def _features(tokenizer, items, max_length):
-    return ft._with_labels(ft._encode(tokenizer, items, max_length), items, "train")
-
-
 def _new_model(size, tokenizer, head: str, seed: int):
     from transformers import BertForSequenceClassification
 
@@ -113,7 +109,7 @@ def main() -> None:
     suite = ensure_suite(suite_profile(args.profile), args.seed, store)
     tokenizer = study_tokenizer(suite, settings.vocab_size, store)
     items = load_nli(suite, "train", "en")[: args.steps * args.batch_size]
-    features = _features(tokenizer, items, 128)
+    features = ft.NLI.train_features(tokenizer, items, ft.NLIFinetuneConfig(max_length=128))
     tokens = sum(len(f["input_ids"]) for f in features)
     variants = ["reference", "fp32"] + (["bf16"] if cpu_has_bf16() else [])
     seconds: dict[str, list[float]] = {v: [] for v in variants}

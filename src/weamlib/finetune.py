@@ -612,8 +612,9 @@ def _qa_score(model, tokenizer, examples, cfg, lang, dataset=None):
     """MLQA EM/F1 of the predictions; ``dataset``: the official SQuAD-format file's data
     (None: built from ``examples``)."""
     pred = predict_qa(model, tokenizer, examples, cfg)
-    scores = mlqa_evaluate(dataset, pred, lang) if dataset is not None else None
-    return scores or qa_scores(examples, pred, lang), pred
+    if dataset is None:
+        return qa_scores(examples, pred, lang), pred
+    return mlqa_evaluate(dataset, pred, lang), pred
 
 
 @dataclass(frozen=True)

@@ -96,7 +96,7 @@ def model_names(store: RunStore) -> dict[str, dict]:
 
 def cached_rows(store: RunStore, profile: str) -> list[dict]:
     """Every fine-tuning score of ``profile`` in ``store`` (module docstring), sorted."""
-    from weamlib.storeinfo import _is_current
+    from weamlib.storeinfo import is_current
 
     suites = profile_suites(store, profile)
     models = model_names(store)
@@ -109,7 +109,7 @@ def cached_rows(store: RunStore, profile: str) -> list[dict]:
                 continue
             results = json.loads((run / "results.json").read_text(encoding="utf-8"))
             who = models.get(config.get("model"), {"model": "external", "pretrain_seed": None})
-            current = _is_current(record, digests)
+            current = is_current(record, digests)
             for metric, per_split in results.get("scores", {}).items():
                 for split, per_language in per_split.items():
                     for language, value in per_language.items():

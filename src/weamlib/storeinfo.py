@@ -76,7 +76,10 @@ def summarise(config, width: int = 70) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _is_current(record: dict, digests: dict) -> bool:
+def is_current(record: dict, digests: dict) -> bool:
+    """Whether today's code would find the run of ``record`` (its ``config.json``): the
+    digest of the modules it names equals the one stored. ``digests``: a cache of digests
+    by module tuple, shared across calls."""
     code = record.get("code", "missing")
     if code == "missing":  # written before records named their code
         return False
@@ -107,7 +110,7 @@ def list_runs(store: RunStore, kind: str | None = None) -> list[RunInfo]:
             if not ((run / MARKER).is_file() and config_file.is_file()):
                 continue
             record = json.loads(config_file.read_text(encoding="utf-8"))
-            current = _is_current(record, digests)
+            current = is_current(record, digests)
             if current:
                 current_keys.add(run.name)
             found.append(
