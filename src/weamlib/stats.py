@@ -5,6 +5,14 @@ of model B share the fine-tuning seed (data order, head initialisation), so the 
 noise that both share cancels in the difference. A difference is reported as the mean of
 the per-seed differences with a Student-t confidence interval (n − 1 degrees of freedom).
 
+**Two levels.** When the rows come from several *pre-training* seeds (a ``pretrain_seed``
+column with more than one value), the unit of the interval is the pre-training seed: each
+pre-training seed's score is the mean over its fine-tuning seeds (and languages), models
+are paired by pre-training seed (a continued model starts from the base of the same seed),
+and the t interval runs over those means (n = pre-training seeds). Both sources of noise
+then enter the interval: the spread of a pre-training seed's mean holds its fine-tuning
+seeds' spread too. With one pre-training seed the unit stays the fine-tuning seed.
+
 Results are tidy frames with the columns ``model, task, setting, language, split, seed,
 metric, value`` (ablation frames add ``factor`` and ``level``). :func:`seed_scores` turns
 one cell of such a frame into one score per seed (the mean over languages),
@@ -44,6 +52,7 @@ class PairedDifference:
     confidence: float = 0.95
     seeds: tuple = ()
     too_few_seeds: bool = False
+    unit: str = "fine-tuning seed"
 
     @property
     def has_interval(self) -> bool:
@@ -54,7 +63,9 @@ class PairedDifference:
         if not self.has_interval:
             return f"{self.mean:+.2f} (n={self.n}, no interval)"
         pct = f"{100 * self.confidence:g} %"
-        return f"{self.mean:+.2f} [{self.low:+.2f}, {self.high:+.2f}] ({pct}, n={self.n})"
+        return (
+            f"{self.mean:+.2f} [{self.low:+.2f}, {self.high:+.2f}] ({pct}, n={self.n} {self.unit}s)"
+        )
 
 
 def t_quantile(p: float, dof: int) -> float:
@@ -65,7 +76,10 @@ def t_quantile(p: float, dof: int) -> float:
 
 
 def paired_difference(
-    a: Mapping[Hashable, float], b: Mapping[Hashable, float], confidence: float = 0.95
+    a: Mapping[Hashable, float],
+    b: Mapping[Hashable, float],
+    confidence: float = 0.95,
+    unit: str = "fine-tuning seed",
 ) -> PairedDifference:
     """``a − b`` over the seeds both mappings have, with a two-sided t interval.
 
@@ -91,11 +105,13 @@ def paired_difference(
     mean = float(d.mean())
     if n < 2:
         return PairedDifference(
-            mean, math.nan, math.nan, n, math.nan, confidence, tuple(common), too_few_seeds=True
+            mean, math.nan, math.nan, n, math.nan, confidence, tuple(common), True, unit
         )
     sd = float(d.std(ddof=1))
     half = t_quantile(0.5 + confidence / 2, n - 1) * sd / math.sqrt(n)
-    return PairedDifference(mean, mean - half, mean + half, n, sd, confidence, tuple(common))
+    return PairedDifference(
+        mean, mean - half, mean + half, n, sd, confidence, tuple(common), False, unit
+    )
 
 
 def _is_number(value) -> bool:
@@ -145,7 +161,10 @@ def seed_scores(
     languages.
 
     ``languages`` restricts to those languages, ``exclude_languages`` drops some (e.g.
-    ``("en",)`` for the zero-shot transfer average). Raises :class:`NoMatchingResults`
+    ``("en",)`` for the zero-shot transfer average). When the rows hold several pre-training
+    seeds (column ``pretrain_seed``), the keys are the pre-training seeds and each value is
+    the mean over that seed's fine-tuning seeds (:func:`seed_unit` says which unit a
+    selection has). Raises :class:`NoMatchingResults`
     when nothing matches, and ``ValueError`` when the filter leaves several rows per
     (seed, language) — it must pin down model, task, setting, split, metric (and level) —
     or when the seeds do not all cover the same languages (their means would not be
@@ -165,23 +184,40 @@ def seed_scores(
         if exclude:
             what += f", excluding {exclude}"
         raise NoMatchingResults(f"no results match {what}")
-    dup = sel.duplicated(["seed", "language"], keep=False)
+    two_level = _pretrain_seeds(sel) > 1
+    ids = ["pretrain_seed", "seed"] if two_level else ["seed"]
+    dup = sel.duplicated([*ids, "language"], keep=False)
     if dup.any():
         varying = [
             c
             for c in sel.columns
-            if c not in ("seed", "language", "value") and sel.loc[dup, c].nunique() > 1
+            if c not in (*ids, "language", "value") and sel.loc[dup, c].nunique() > 1
         ]
         raise ValueError(
             "the filter leaves several results per seed and language; "
             f"also fix the column(s) {varying or '(none: duplicate rows)'}"
         )
-    langs = sel.groupby("seed")["language"].apply(frozenset)
+    langs = sel.groupby(ids)["language"].apply(frozenset)
     if langs.nunique() > 1:
         detail = {s: sorted(v) for s, v in langs.items()}
         raise ValueError(f"seeds cover different languages: {detail}")
-    means = sel.groupby("seed")["value"].mean()
+    means = sel.groupby(ids)["value"].mean()  # per (pre-training seed,) fine-tuning seed
+    if two_level:
+        means = means.groupby(level="pretrain_seed").mean()
     return {seed: float(v) for seed, v in means.items()}
+
+
+def _pretrain_seeds(frame: pd.DataFrame) -> int:
+    if "pretrain_seed" not in frame.columns:
+        return 0
+    return int(frame["pretrain_seed"].dropna().nunique())
+
+
+def seed_unit(frame: pd.DataFrame, **filters) -> str:
+    """The unit :func:`seed_scores` pairs and averages over for the rows ``filters`` select:
+    ``"pre-training seed"`` when they hold several, else ``"fine-tuning seed"``."""
+    sel = select(frame, **{k: v for k, v in filters.items() if k in frame.columns})
+    return "pre-training seed" if _pretrain_seeds(sel) > 1 else "fine-tuning seed"
 
 
 def compare(
@@ -193,9 +229,13 @@ def compare(
     ...         setting="zero-shot", split="test", metric="accuracy",
     ...         exclude_languages=("en",))
     """
-    return paired_difference(
-        seed_scores(frame, **{**common, **a}), seed_scores(frame, **{**common, **b}), confidence
-    )
+    fa, fb = {**common, **a}, {**common, **b}
+    ua = seed_unit(frame, **fa)
+    if ua != seed_unit(frame, **fb):
+        raise ValueError(
+            f"cannot pair {a} with {b}: one has several pre-training seeds, the other one"
+        )
+    return paired_difference(seed_scores(frame, **fa), seed_scores(frame, **fb), confidence, ua)
 
 
 def mean_and_spread(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
