@@ -54,12 +54,12 @@ from IPython.display import Markdown, display
 from myst_nb import glue
 
 from weamlib import plots, study
+from weamlib import settings as weam_settings
 
 plots.setup()
-plan = study.FinetunePlan.from_parameters(
-    "xnli", {"finetune": finetune, "seeds": seeds, "settings": settings,
-             "translate_train_per_language": translate_train_per_language}
-)
+plan = weam_settings.page_settings("04_xnli", globals()).plan  # validated
+if note := weam_settings.provenance_note("04_xnli", profile, globals()):
+    display(Markdown(note))
 frame = study.main_results(profile, "xnli", workers=workers or None, plan=plan)
 Markdown(
     f"{frame.model.nunique()} models × {len(plan.settings)} settings × {len(plan.seeds)} "

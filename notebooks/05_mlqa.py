@@ -59,12 +59,12 @@ from IPython.display import Markdown, display
 from myst_nb import glue
 
 from weamlib import plots, study
+from weamlib import settings as weam_settings
 
 plots.setup()
-plan = study.FinetunePlan.from_parameters(
-    "mlqa", {"finetune": finetune, "seeds": seeds, "settings": settings,
-             "translate_train_per_language": translate_train_per_language}
-)
+plan = weam_settings.page_settings("05_mlqa", globals()).plan  # validated
+if note := weam_settings.provenance_note("05_mlqa", profile, globals()):
+    display(Markdown(note))
 frame = study.main_results(profile, "mlqa", workers=workers or None, plan=plan)
 Markdown(
     f"{frame.model.nunique()} models × {len(plan.settings)} settings × {len(plan.seeds)} "

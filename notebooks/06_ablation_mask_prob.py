@@ -38,12 +38,16 @@ claimed = 0.3
 workers = 0
 
 # %% tags=["hide-input"]
-from IPython.display import Markdown
+from IPython.display import Markdown, display
 from myst_nb import glue
 
 from weamlib import plots, study
+from weamlib import settings as weam_settings
 
 plots.setup()
+weam_settings.page_settings("06_ablation_mask_prob", globals())  # validated
+if note := weam_settings.provenance_note("06_ablation_mask_prob", profile, globals()):
+    display(Markdown(note))
 frame = study.ablation_results(profile, "mask_prob", levels, workers=workers or None)
 table = study.level_table(frame, "mask_prob", claimed)
 table

@@ -35,12 +35,16 @@ claimed = 1.0
 workers = 0
 
 # %% tags=["hide-input"]
-from IPython.display import Markdown
+from IPython.display import Markdown, display
 from myst_nb import glue
 
 from weamlib import plots, study
+from weamlib import settings as weam_settings
 
 plots.setup()
+weam_settings.page_settings("07_ablation_lambda", globals())  # validated
+if note := weam_settings.provenance_note("07_ablation_lambda", profile, globals()):
+    display(Markdown(note))
 frame = study.ablation_results(profile, "lambda_", levels, workers=workers or None)
 table = study.level_table(frame, "lambda_", claimed)
 table

@@ -56,8 +56,12 @@ from IPython.display import Markdown, display
 from myst_nb import glue
 
 from weamlib import plots, study
+from weamlib import settings as weam_settings
 
 plots.setup()
+weam_settings.page_settings("08_alignment_sources", globals())  # validated
+if note := weam_settings.provenance_note("08_alignment_sources", profile, globals()):
+    display(Markdown(note))
 n_workers = workers or None
 
 # %% [markdown]

@@ -52,8 +52,13 @@ from IPython.display import HTML, Markdown, display
 from myst_nb import glue
 
 from weamlib import claims, plots, study
+from weamlib import settings as weam_settings
 
 plots.setup()
+weam_settings.page_settings("09_claims", globals())  # validated
+# Which settings the ledger's inputs come from (stated even when they are the profile's).
+inputs = weam_settings.provenance_note("09_claims", profile, globals(), always=True)
+display(Markdown(inputs))
 frames = study.all_results(profile, workers=workers or None)
 ledger = claims.ledger(frames, margin=margin, close_margin=close_margin)
 rows = claims.decide_all(frames, margin=margin, close_margin=close_margin)
@@ -73,8 +78,10 @@ verdict_text = (
     f"{counts.get(claims.INCONCLUSIVE, 0)} inconclusive in the {profile} profile."
 )
 by_verdict = {v: ", ".join(ledger.id[ledger.verdict == v]) for v in claims.VERDICTS}
+diverging = weam_settings.provenance("09_claims", profile, globals())
 glue("chapter_summary", Markdown(
     verdict_text + "".join(f"\n* **{v}**: {ids}" for v, ids in by_verdict.items() if ids)
+    + ("\n* **inputs**: " + " ".join(diverging) if diverging else "")
 ), display=False)
 Markdown(verdict_text)
 

@@ -178,7 +178,27 @@ def resolve_parameters(
                     f" got {type(value).__name__} {shorten(repr(value))}"
                 )
             params[name] = value
+    _check_settings(source, profile, params, bool(overrides))
     return params
+
+
+def _check_settings(source: Path, profile: str, params: Mapping[str, Any], overridden: bool):
+    """Validate a chapter that has library settings (:data:`weamlib.settings.CHAPTERS`)
+    by building them, so a value its plans or configs refuse fails before execution."""
+    if not (notebooks_dir() / source.name).is_file() or (
+        (notebooks_dir() / source.name).resolve() != source.resolve()
+    ):
+        return  # not one of the repository's chapters
+    from weamlib.settings import CHAPTERS
+
+    if source.stem not in CHAPTERS:
+        return
+    values = {k: v for k, v in params.items() if k != "profile"}
+    try:
+        CHAPTERS[source.stem].from_values(values)
+    except ConfigError as err:
+        origin = f"profile {profile!r}" + (" with -p" if overridden else "")
+        raise ConfigError(f"{source.name} ({origin}): {err}") from None
 
 
 def parse_cli_value(text: str) -> Any:

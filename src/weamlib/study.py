@@ -2,8 +2,8 @@
 
 The results chapters (04 XNLI, 05 MLQA, 06–08 ablations) and the claims ledger (09) all
 call these functions, so a ledger row and the chapter it cites read the very same runs
-from the run store. A chapter's settings are its ``parameters`` cell overridden by its
-profile section (:func:`chapter_parameters`), exactly what the book runs with.
+from the run store. A chapter's settings are the profile's (:mod:`weamlib.settings`: the
+library's defaults with the profile's section over them), exactly what the book runs with.
 
 * :func:`pretrain_variants` — continued pre-training runs with per-variant settings
   (ablations), side by side, one single-threaded process per core.
@@ -31,7 +31,13 @@ from weamlib.errors import ConfigError
 from weamlib.pretrain import PretrainConfig, with_overrides
 from weamlib.pretrain_runs import _pretrain_job, ensure_pretrained, find_pretrained, pair_links
 from weamlib.runs import Run, RunStore
-from weamlib.settings import CHAPTER, StudySettings, profile_settings, suite_profile
+from weamlib.settings import (
+    CHAPTER,
+    StudySettings,
+    chapter_settings,
+    profile_settings,
+    suite_profile,
+)
 from weamlib.workers import run_parallel
 
 MODELS = ("base", "mlm_control", "tlm", "word_aligned", "weam")
@@ -50,12 +56,10 @@ TASKS = {"xnli": "accuracy", "mlqa": "f1"}  # the headline metric of each task
 
 
 def chapter_parameters(chapter: str, profile: str) -> dict[str, Any]:
-    """A chapter's parameters under ``profile``: its parameters cell, then the profile's
-    section for it (what ``weamlib book --profile`` runs the chapter with)."""
-    from weamlib.pipeline import declared_parameters, notebooks_dir, resolve_parameters
-
-    source = notebooks_dir() / f"{chapter}.py"
-    return {**declared_parameters(source), **resolve_parameters(source, profile)}
+    """A chapter's parameters under ``profile`` as plain values
+    (:func:`weamlib.settings.chapter_settings`: what ``weamlib book --profile`` runs the
+    chapter with); no notebook is read."""
+    return chapter_settings(chapter, profile).values()
 
 
 def _check_seeds(seeds) -> list[int]:
@@ -114,13 +118,13 @@ class FinetunePlan:
 def nli_plan(profile: str, settings: Sequence[str] | None = None) -> FinetunePlan:
     """The XNLI fine-tuning of ``profile`` (chapter 04's parameters); the ablations use it
     too, so their reference runs are the main table's."""
-    plan = FinetunePlan.from_parameters("xnli", chapter_parameters(XNLI_CHAPTER, profile))
+    plan = chapter_settings(XNLI_CHAPTER, profile).plan
     return dataclasses.replace(plan, settings=tuple(settings)) if settings else plan
 
 
 def qa_plan(profile: str, settings: Sequence[str] | None = None) -> FinetunePlan:
     """The MLQA fine-tuning of ``profile`` (chapter 05's parameters)."""
-    plan = FinetunePlan.from_parameters("mlqa", chapter_parameters(MLQA_CHAPTER, profile))
+    plan = chapter_settings(MLQA_CHAPTER, profile).plan
     return dataclasses.replace(plan, settings=tuple(settings)) if settings else plan
 
 
@@ -244,7 +248,7 @@ def study_models(profile: str, store: RunStore | None = None, workers: int | Non
     """The five models of the main tables (chapter 03's settings): name -> model folder."""
     settings = profile_settings(profile)
     suite = study_suite(profile, store)
-    processes = int(chapter_parameters(CHAPTER, profile).get("processes") or 1)
+    processes = chapter_settings(CHAPTER, profile).processes
     runs = pretrain_variants(
         suite, settings, {name: (name, {}) for name in MODELS}, store, workers, processes, profile
     )
@@ -435,7 +439,7 @@ def ablation_results(
     if factor in ("mask_prob", "lambda_"):  # 1 and 1.0 must be one run (one cache key)
         levels = [float(lvl) if isinstance(lvl, int | float) else lvl for lvl in levels]
     variants = {f"{factor}={lvl}": (objective, {factor: lvl}) for lvl in levels}
-    processes = int(chapter_parameters(CHAPTER, profile).get("processes") or 1)
+    processes = chapter_settings(CHAPTER, profile).processes
     runs = pretrain_variants(suite, settings, variants, store, workers, processes, profile)
     models = {name: run.file("model") for name, run in runs.items()}
     columns = {f"{factor}={lvl}": {"factor": factor, "level": lvl} for lvl in levels}
