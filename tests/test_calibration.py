@@ -128,3 +128,47 @@ def test_candidates_may_change_fine_tuning_and_share_a_base_model(monkeypatch):
     assert jobs == [("_base_job", 1), ("_finetune_job", 4)]  # one base model for both
     assert list(bases["fine-tuning"]) == ["shared", "head=pair-mean"]
     assert len(scores) == 4
+
+
+def _candidates():
+    return [
+        {"name": "small", "model": {"layers": 1}, "base": {"steps": 10}},
+        {"name": "big", "model": {"layers": 2}, "base": {"steps": 10},
+         "finetune": {"head": "pair-mean"}},
+    ]  # fmt: skip
+
+
+def _bases():
+    return pd.DataFrame({"candidate": ["small", "big"], "minutes": [1.0, 4.0]})
+
+
+def test_outcome_when_the_profile_runs_another_candidate():
+    scores = _scores()
+    out = calib.outcome(
+        calib.summary(scores), scores, _bases(), _candidates(), {"layers": 1}, {"steps": 10},
+        "cls", n_test=10_000, n_languages=3, n_seeds=5,
+    )  # fmt: skip
+    assert out.decision["candidate"] == "big" and not out.matches and out.used == "small"
+    assert out.text.startswith("The rule picks **big**, with 89.0 % English dev accuracy")
+    assert "Against small, the English dev difference is +7.0 points" in out.text
+    assert "**below the 85–97 % target**" not in out.text  # 89 % is inside it
+    assert "**The profile's settings are not this regime**" in out.text
+    assert out.budget.startswith("The profile runs **small**: 82.0 % English dev, 7.0 points")
+    assert "took 4.0 min to pre-train against 1.0 min" in out.budget and "5 seeds" in out.budget
+    assert out.summary.endswith(
+        "the profile runs **small** instead (a budget decision, explained above)."
+    )
+
+
+def test_outcome_when_the_profile_runs_the_pick():
+    scores = _scores()
+    out = calib.outcome(
+        calib.summary(scores), scores, _bases(), _candidates(), {"layers": 2}, {"steps": 10},
+        "pair-mean", n_test=50, n_languages=3, n_seeds=2,
+    )  # fmt: skip
+    assert out.matches and out.used == "big" and out.budget == ""
+    assert out.text.endswith("The profile's settings are this regime.")
+    assert "does not transfer" in out.text  # 35 % on 50 items is within two SE of chance
+    assert out.summary.endswith("target 85–97 %); the profile runs that regime.")
+    assert calib.runs_candidate(_candidates()[0], {"layers": 1}, {"steps": 10}, "cls")
+    assert not calib.runs_candidate(_candidates()[0], {"layers": 1}, {"steps": 10}, "pair-mean")

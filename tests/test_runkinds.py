@@ -16,6 +16,7 @@ NOT_COMPUTATION = {
     "weamlib.cli",
     "weamlib.calibration",
     "weamlib.settings",
+    "weamlib.pretrain_report",
     "weamlib.align.plots",
     "weamlib.align.report",
     "weamlib.synth.report",

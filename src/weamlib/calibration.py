@@ -196,3 +196,98 @@ def paired_difference(
     d = stats.paired_difference(wide[a].to_dict(), wide[b].to_dict())
     inconclusive = d.too_few_seeds or bool(d.low <= 0 <= d.high)
     return {"diff": d.mean, "low": d.low, "high": d.high, "n": d.n, "inconclusive": inconclusive}
+
+
+# --------------------------------------------------------------------------- what the chapter says
+
+
+def runs_candidate(candidate: dict, model: dict, base: dict, head: str) -> bool:
+    """Whether the profile (its ``model``, ``base`` and NLI ``head``) runs ``candidate``
+    (a spec of the ``calibration`` parameter)."""
+    own_head = dict(candidate.get("finetune") or {}).get("head", "cls")
+    return candidate["model"] == model and candidate["base"] == base and own_head == head
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    """What the calibration decided and what the chapter says about it.
+
+    ``decision``: :func:`choose`'s; ``matches``: the profile runs the rule's pick; ``used``:
+    the first candidate the profile runs (None: none of them); ``text``: the decision
+    paragraph; ``budget``: the paragraph on a profile that runs another candidate than the
+    pick ("" otherwise); ``summary``: the line of the chapter's summary."""
+
+    decision: dict
+    matches: bool
+    used: str | None
+    text: str
+    budget: str
+    summary: str
+
+
+def outcome(
+    table: pd.DataFrame, scores: pd.DataFrame, bases: pd.DataFrame, candidates: Sequence[dict],
+    model: dict, base: dict, head: str, n_test: int, n_languages: int, n_seeds: int,
+) -> Outcome:  # fmt: skip
+    """The rule's pick (:func:`choose`) on the ``table`` of :func:`summary`, its paired
+    differences against every other candidate, whether its base model transfers
+    (:func:`above_chance` over ``n_test`` test items) and whether the profile runs it;
+    ``n_languages``: of the suite, English included; ``n_seeds``: the XNLI chapter's."""
+    decision = choose(table)
+    pick = decision["candidate"]
+    chosen = next(c for c in candidates if c["name"] == pick)
+    matches = runs_candidate(chosen, model, base, head)
+    transfers = above_chance(scores, pick, n_test)
+    lo, hi = decision["target"]
+    row = table.set_index("candidate").loc[pick]
+    gaps = [(c["name"], paired_difference(scores, pick, c["name"]))
+            for c in candidates if c["name"] != pick]  # fmt: skip
+    gap_text = " ".join(
+        f"Against {o}, the English dev difference is {g['diff']:+.1f} points (95 % interval "
+        f"{g['low']:+.1f} to {g['high']:+.1f}, paired over {g['n']} fine-tuning seeds): "
+        + ("inconclusive, inside the seed noise; the rule still has to pick one. "
+           if g["inconclusive"] else "larger than the seed noise. ")
+        for o, g in gaps
+    )  # fmt: skip
+    text = (
+        f"The rule picks **{pick}**, with {decision['en_dev']:.1f} % English dev "
+        f"accuracy (chance: {CHANCE:.1f} %). "
+        + gap_text
+        + (f"That is inside the {lo:.0f}–{hi:.0f} % target. " if decision["in_target"] else
+           f"That is **below the {lo:.0f}–{hi:.0f} % target**: English NLI is not learnt "
+           f"well in any regime this machine can afford, so the zero-shot comparisons of the "
+           f"next chapters are made where the English task itself is hard for the model. ")
+        + (f"Its base model transfers partially: zero-shot test accuracy is more than two "
+           f"standard errors above chance in {', '.join(transfers)}, and "
+           f"{row['others (mean)']:.1f} % on average over the {n_languages - 1} other languages, against "
+           f"{row['en test']:.1f} % in English. " if transfers else
+           "Its base model does not transfer: no language is more than two standard errors "
+           "above chance. ")
+        + ("The profile's settings are this regime." if matches else
+           "**The profile's settings are not this regime**; the rest of the chapter and the "
+           "results chapters use the profile's settings. ")
+    )  # fmt: skip
+    used = next((c["name"] for c in candidates if runs_candidate(c, model, base, head)), None)
+    budget = ""
+    if not matches and used is not None:
+        u = table.set_index("candidate").loc[used]
+        cost = bases.set_index("candidate")["minutes"]
+        budget = (
+            f"The profile runs **{used}**: {u['en dev']:.1f} % English dev, "
+            f"{decision['en_dev'] - u['en dev']:.1f} points below the rule's pick, whose base "
+            f"model took {cost[pick]:.1f} min to pre-train against "
+            f"{cost[used]:.1f} min. The results chapters fine-tune every model with "
+            f"{n_seeds} seeds in two settings and on two tasks, and "
+            "pre-train and fine-tune every ablation variant; at the larger size the default "
+            "book would not fit its time bar on this machine, so the smaller regime was kept, "
+            "and every result below is for it. This is a budget decision against the rule, "
+            "stated here rather than hidden."
+        )
+    summary_line = (
+        f"The calibration rule picks **{pick}** ({decision['en_dev']:.1f} % "
+        f"English dev accuracy; target {lo:.0f}–{hi:.0f} %); "
+        + ("the profile runs that regime." if matches else
+           f"the profile runs **{used}** instead (a budget decision, explained above)." if used
+           else "everything below uses the profile's own settings, which are not that regime.")
+    )  # fmt: skip
+    return Outcome(decision, matches, used, text, budget, summary_line)
