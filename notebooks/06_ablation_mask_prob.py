@@ -63,12 +63,8 @@ summary = Markdown(
     "Whether that difference exceeds the fine-tuning noise is in the table's last column; "
     "the claims ledger applies its rule to these runs."
 )
-vs_claimed = table[f"− {claimed} (95 % interval)"]
-glue("chapter_summary", Markdown(
-    summary.data + f" Each mask_prob minus mask_prob = {claimed} (non-English accuracy, points, 95 % "
-    "interval): " + "; ".join(f"{lv}: {v}" for lv, v in vs_claimed.items() if v != "reference")
-    + "."
-), display=False)
+glue("chapter_summary", Markdown(study.level_summary(frame, "mask_prob", claimed, "mask_prob")),
+     display=False)
 summary
 
 # %% [markdown]

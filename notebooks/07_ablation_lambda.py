@@ -59,12 +59,9 @@ summary = Markdown(
     f"at λ = {claimed} it is {best['at'][claimed]:.1f} %, and at λ = 0 (no cross-lingual "
     f"prediction) {best['at'].get(0.0, float('nan')):.1f} %."
 )
-vs_claimed = table[f"− {claimed} (95 % interval)"]
-glue("chapter_summary", Markdown(
-    summary.data + f" Each λ minus λ = {claimed} (non-English accuracy, points, 95 % "
-    "interval): " + "; ".join(f"{lv}: {v}" for lv, v in vs_claimed.items() if v != "reference")
-    + "."
-), display=False)
+glue("chapter_summary", Markdown(study.level_summary(
+    frame, "lambda_", claimed, "λ", baseline=(0.0, "what cross-lingual prediction adds, C12")
+)), display=False)
 summary
 
 # %% [markdown]

@@ -134,6 +134,24 @@ def test_chapters_open_with_their_computed_summary(smoke_book):
         assert re.search(r"\d", re.sub(r"<[^>]+>", "", box)), f"{source.name}: {box[:300]}"
 
 
+def test_results_chapters_open_with_their_own_summary(smoke_book):
+    """Chapters 04–08 each summarise their own numbers: no sentence of one chapter's
+    opening summary recurs in another's."""
+    sentences = {}
+    for stem in ("04_xnli", "05_mlqa", "06_ablation_mask_prob", "07_ablation_lambda",
+                 "08_alignment_sources"):  # fmt: skip
+        (text,) = [
+            o["data"]["application/papermill.record/text/markdown"]
+            for c in _executed(smoke_book, stem).cells
+            for o in c.get("outputs", [])
+            if o.get("metadata", {}).get("scrapbook", {}).get("name") == "chapter_summary"
+        ]
+        found = {s.strip(" *\n") for s in re.split(r"(?<=[.:;])\s", text) if len(s) > 25}
+        for other, theirs in sentences.items():
+            assert not found & theirs, f"{stem} repeats {other}: {found & theirs}"
+        sentences[stem] = found
+
+
 def test_plumbing_is_folded_and_figures_have_captions(smoke_book):
     for source in pipeline.chapters():
         nb = _executed(smoke_book, source.stem)

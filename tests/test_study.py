@@ -192,3 +192,43 @@ def test_published_baselines_are_shown_and_unrun_rows_marked():
     assert table.loc["WEAM (this build)", "de"] == "not run"
     with pytest.raises(ValueError, match="unknown task"):
         published.load("pos")
+
+
+def test_each_results_chapter_opens_with_its_own_numbers():
+    """Chapters 04–07 open with summaries of their own headline numbers, not one template."""
+    zs = frame({"base": 0.0, "tlm": 1.0, "word_aligned": 1.5, "weam": 3.0})
+    tt = frame({"base": 4.0, "tlm": 4.5, "weam": 5.0}, setting="translate-train")
+    xnli = study.xnli_summary(pd.concat([zs, tt], ignore_index=True),
+                              ["zero-shot", "translate-train"])  # fmt: skip
+    lines = xnli.split("\n")
+    assert len(lines) == 3 and all(line.startswith("* ") for line in lines)
+    # English test: 60.0 + effect + mean seed shift 0.5
+    assert lines[0] == (
+        "* English test accuracy, the language fine-tuned on: 60.5–63.5 % across models"
+        " (chance 33.3 %). Zero-shot, the other languages average 50.5 % for the base model,"
+        " 53.5 % at best (WEAM)."
+    )
+    assert "WEAM − TLM +2.0 [+2.0, +2.0]; WEAM − word-aligned +1.5 [+1.5, +1.5]" in lines[1]
+    assert lines[2] == (
+        "* Translate-train: the highest non-English average is WEAM's (55.5 %); WEAM"
+        " zero-shot − translate-train: -2.0 [-2.0, -2.0] points."
+    )
+    qa = frame({"base": 0.0, "tlm": 2.0, "weam": 1.0}, task="mlqa", metric="f1")
+    em = frame({"base": -5.0, "tlm": -3.0, "weam": -4.0}, task="mlqa", metric="exact_match")
+    mlqa = study.mlqa_summary(pd.concat([qa, em], ignore_index=True), ["zero-shot"])
+    assert mlqa.startswith("* English test f1, the language fine-tuned on: 60.5–62.5 across"
+                           " models (exact match 55.5–57.5).")  # fmt: skip
+    assert "* Zero-shot F1 paired differences (points, 95 % interval): TLM − base" in mlqa
+    assert "Translate-train" not in mlqa and xnli != mlqa
+
+    parts = [frame({"weam": e}).assign(factor="lambda_", level=lv)
+             for lv, e in ((0.0, 0.0), (1.0, 2.0), (2.0, 1.0))]  # fmt: skip
+    lam = study.level_summary(pd.concat(parts, ignore_index=True), "lambda_", 1.0, "λ",
+                              baseline=(0.0, "no cross-lingual prediction"))  # fmt: skip
+    assert lam.split("\n") == [
+        "* Non-English zero-shot XNLI accuracy by λ: 0.0: 50.5 %; 1.0: 52.5 %; 2.0: 51.5 %."
+        " The highest is at λ = 1.0; the paper's λ = 1.0 gives 52.5 %.",
+        "* Each λ − λ = 1.0 (points, 95 % interval): 0.0: -2.0 [-2.0, -2.0]; 2.0: -1.0"
+        " [-1.0, -1.0].",
+        "* λ = 1.0 − λ = 0.0 (no cross-lingual prediction): +2.0 [+2.0, +2.0] points.",
+    ]

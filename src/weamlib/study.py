@@ -628,32 +628,112 @@ def headline(frame, task: str, setting: str = "zero-shot") -> str:
     return " ".join(lines)
 
 
-SUMMARY_PAIRS = ("WEAM − base (“mBERT”)", "WEAM − TLM", "TLM − base (“mBERT”)")
+def _interval(d) -> str:
+    return f"{d.mean:+.1f} [{d.low:+.1f}, {d.high:+.1f}]"
 
 
-def short_summary(frame, task: str, settings: Sequence[str]) -> str:
-    """A results chapter's opening summary (Markdown bullets), one per setting: the best
-    non-English average and the main paired differences with their 95 % intervals."""
-    metric = TASKS[task]
-    unit = " %" if metric == "accuracy" else ""
-    lines = []
-    for setting in settings:
-        _, means = summary_table(frame, task, setting)
-        diffs = paired_table(frame, task, setting).set_index("difference")
+def _pairs_text(frame, task: str, setting: str, names: Sequence[str]) -> str:
+    diffs = paired_table(frame, task, setting).set_index("difference")
+    return "; ".join(
+        f"{name} {diffs.loc[name, 'mean']:+.1f} [{diffs.loc[name, '95 % low']:+.1f}, "
+        f"{diffs.loc[name, '95 % high']:+.1f}]"
+        for name in names
+        if name in diffs.index
+    )
+
+
+def _range(values, unit: str) -> str:
+    lo, hi = min(values), max(values)
+    return f"{lo:.1f}{unit}" if round(lo, 1) == round(hi, 1) else f"{lo:.1f}–{hi:.1f}{unit}"
+
+
+def _transfer_line(frame, task: str, metric: str, unit: str, extra: str = "") -> str:
+    """English test score (the language fine-tuned on) across models and the zero-shot
+    non-English average of the base model and of the best model."""
+    _, means = summary_table(frame, task, "zero-shot", metric)
+    best = means["avg"].idxmax()
+    base = (f"{means.loc['base', 'avg']:.1f}{unit} for the base model, "
+            if "base" in means.index else "")  # fmt: skip
+    return (
+        f"English test {metric}, the language fine-tuned on: {_range(means['en'], unit)} across"
+        f" models{extra}. Zero-shot, the other languages average {base}"
+        f"{means.loc[best, 'avg']:.1f}{unit} at best ({LABELS.get(best, best)})."
+    )
+
+
+def xnli_summary(frame, settings: Sequence[str]) -> str:
+    """Chapter 04's opening summary (Markdown bullets): how well English is learnt and how
+    much of it transfers, the zero-shot differences the XNLI claims rest on (C1, C4, C5)
+    and, with translate-train, WEAM's zero-shot against its translate-train (C6)."""
+    lines = [_transfer_line(frame, "xnli", "accuracy", " %", f" (chance {100 / 3:.1f} %)")]
+    pairs = _pairs_text(frame, "xnli", "zero-shot",
+                        ("WEAM − TLM", "WEAM − word-aligned", "TLM − base (“mBERT”)"))  # fmt: skip
+    if pairs:
+        lines.append(f"Zero-shot paired differences (points, 95 % interval): {pairs}.")
+    if "translate-train" in settings:
+        _, means = summary_table(frame, "xnli", "translate-train")
         best = means["avg"].idxmax()
-        parts = [
-            f"{name} {diffs.loc[name, 'mean']:+.1f} [{diffs.loc[name, '95 % low']:+.1f}, "
-            f"{diffs.loc[name, '95 % high']:+.1f}]"
-            for name in SUMMARY_PAIRS
-            if name in diffs.index
-        ]
-        lines.append(
-            f"* **{setting}**: the highest non-English {metric} is {LABELS.get(best, best)}'s "
-            f"({means.loc[best, 'avg']:.1f}{unit})"
-            + (f"; paired differences (points, 95 % interval): {'; '.join(parts)}." if parts
-               else ".")
-        )  # fmt: skip
-    return "\n".join(lines)
+        line = (f"Translate-train: the highest non-English average is {LABELS.get(best, best)}'s"
+                f" ({means.loc[best, 'avg']:.1f} %)")  # fmt: skip
+        if "weam" in means.index:
+            from weamlib.stats import compare
+
+            d = compare(frame, {"setting": "zero-shot"}, {"setting": "translate-train"},
+                        model="weam", task="xnli", metric="accuracy", split="test",
+                        exclude_languages=("en",))  # fmt: skip
+            line += f"; WEAM zero-shot − translate-train: {_interval(d)} points"
+        lines.append(line + ".")
+    return "\n".join(f"* {line}" for line in lines)
+
+
+def mlqa_summary(frame, settings: Sequence[str]) -> str:
+    """Chapter 05's opening summary (Markdown bullets): English F1 and exact match, the
+    zero-shot transfer, and the differences the MLQA parts of C1–C3 rest on."""
+    _, em = summary_table(frame, "mlqa", "zero-shot", "exact_match")
+    lines = [_transfer_line(frame, "mlqa", "f1", "", f" (exact match {_range(em['en'], '')})")]
+    for setting, names in (
+        ("zero-shot", ("TLM − base (“mBERT”)", "WEAM − base (“mBERT”)", "WEAM − TLM")),
+        ("translate-train", ("TLM − base (“mBERT”)", "WEAM − base (“mBERT”)")),
+    ):
+        pairs = _pairs_text(frame, "mlqa", setting, names) if setting in settings else ""
+        if pairs:
+            lines.append(f"{setting.capitalize()} F1 paired differences (points, 95 % "
+                         f"interval): {pairs}.")  # fmt: skip
+    return "\n".join(f"* {line}" for line in lines)
+
+
+def level_summary(
+    frame, factor: str, claimed, name: str, baseline: tuple[Any, str] | None = None,
+    split: str = "test",
+) -> str:  # fmt: skip
+    """An ablation chapter's opening summary (Markdown bullets) for one factor of WEAM:
+    the non-English accuracy at every level, the best level, and each level against the
+    paper's (``claimed``); ``name``: how the factor is written (``λ``). ``baseline``:
+    ``(level, what it means)``, a level whose difference to the paper's is a claim of its
+    own (λ = 0: no cross-lingual prediction), stated as ``claimed − level``."""
+    from weamlib.stats import compare
+
+    best = best_level(frame, factor, split)
+    rows = frame[(frame.factor == factor) & (frame.split == split)]
+    common = {"split": split, "metric": rows.metric.iloc[0], "task": rows.task.iloc[0],
+              "exclude_languages": ("en",)}  # fmt: skip
+    at = "; ".join(f"{lv}: {v:.1f} %" for lv, v in best["at"].items())
+    vs = "; ".join(
+        f"{lv}: {_interval(compare(rows, {'level': lv}, {'level': claimed}, **common))}"
+        for lv in best["at"]
+        if str(lv) != str(claimed)
+    )
+    lines = [
+        f"Non-English zero-shot XNLI accuracy by {name}: {at}. The highest is at {name} = "
+        f"{best['level']}; the paper's {name} = {claimed} gives {best['at'][claimed]:.1f} %.",
+    ]
+    if vs:
+        lines.append(f"Each {name} − {name} = {claimed} (points, 95 % interval): {vs}.")
+    if baseline is not None and any(str(lv) == str(baseline[0]) for lv in best["at"]):
+        d = compare(rows, {"level": claimed}, {"level": baseline[0]}, **common)
+        lines.append(f"{name} = {claimed} − {name} = {baseline[0]} ({baseline[1]}): "
+                     f"{_interval(d)} points.")  # fmt: skip
+    return "\n".join(f"* {line}" for line in lines)
 
 
 def level_table(frame, factor: str, claimed=None, split: str = "test"):
