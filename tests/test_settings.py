@@ -126,3 +126,16 @@ def test_recorded_parameters_tolerate_a_missing_or_broken_report(tmp_path):
     assert settings.recorded_parameters(tmp_path / "bad.json") == {}
     (tmp_path / "ok.json").write_text(json.dumps({"chapters": {"04_xnli": {"profile": "x"}}}))
     assert settings.recorded_parameters(tmp_path / "ok.json") == {"04_xnli": {"profile": "x"}}
+
+
+def test_pretraining_seeds_are_checked_and_name_the_base_and_continued_runs():
+    study = settings.profile_settings("smoke")
+    seeded = study.with_seed(7)
+    assert seeded.base.seed == 7 and seeded.config("weam").seed == 7
+    assert seeded.config("weam").steps == study.config("weam").steps
+    assert settings.chapter_settings("03_pretraining", "default").pretrain_seeds == [0, 1, 2]
+    for bad in ([], [0, 0], [0, "1"], 0):
+        with pytest.raises(ConfigError, match="pretrain_seeds"):
+            settings.chapter_settings("03_pretraining", "smoke", {"pretrain_seeds": bad})
+    with pytest.raises(ConfigError, match="must hold the base model's seed"):
+        settings.chapter_settings("03_pretraining", "smoke", {"pretrain_seeds": [1, 2]})

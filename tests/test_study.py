@@ -232,3 +232,53 @@ def test_each_results_chapter_opens_with_its_own_numbers():
         " [-1.0, -1.0].",
         "* λ = 1.0 − λ = 0.0 (no cross-lingual prediction): +2.0 [+2.0, +2.0] points.",
     ]
+
+
+def test_main_results_fine_tune_every_pretraining_seed_and_label_its_rows(monkeypatch):
+    seen = []
+
+    def fake_models(profile, store=None, workers=None, pretrain_seed=None):
+        return {"base": f"base-{pretrain_seed}", "weam": f"weam-{pretrain_seed}"}
+
+    def fake_grid(models, suite, plan, store=None, workers=None, columns=None):
+        seen.append(dict(models))
+        rows = []
+        for name in models:
+            for seed in plan.seeds:
+                rows.append(dict(model=name, task="xnli", setting="zero-shot", language="vela",
+                                 split="test", seed=seed, metric="accuracy", value=40.0,
+                                 **columns[name]))  # fmt: skip
+        return pd.DataFrame(rows)
+
+    monkeypatch.setattr(study, "study_models", fake_models)
+    monkeypatch.setattr(study, "finetune_grid", fake_grid)
+    monkeypatch.setattr(study, "study_suite", lambda profile, store=None: "suite")
+    seeds = study.pretrain_seeds("smoke")
+    assert len(seeds) >= 2
+    out = study.main_results("smoke", "xnli")
+    # each pre-training seed's five models are fine-tuned, with the models of that seed
+    assert seen == [{"base": f"base-{s}", "weam": f"weam-{s}"} for s in seeds]
+    assert sorted(out.pretrain_seed.unique()) == seeds
+    assert len(out) == len(seeds) * 2 * len(study.nli_plan("smoke").seeds)
+
+
+def test_tables_over_pretraining_seeds_use_their_means():
+    # model effect + a shift per pre-training seed shared by both models, plus the
+    # fine-tuning seeds' shift of frame()
+    parts = []
+    for ps, shift in ((0, -2.0), (1, 0.0), (2, 5.0)):
+        f = frame({"base": 0.0, "weam": 3.0 + ps}, seeds=(0, 1))
+        f["value"] += shift
+        parts.append(f.assign(pretrain_seed=ps))
+    f = pd.concat(parts, ignore_index=True)
+    table = study.paired_table(f, "xnli", "zero-shot").set_index("difference")
+    row = table.loc["WEAM − base (“mBERT”)"]
+    # per pre-training seed differences 3, 4, 5 (the fine-tuning shifts cancel)
+    assert row["seeds"] == 3 and row["unit"] == "pre-training seed"
+    assert row["mean"] == pytest.approx(4.0)
+    _, means = study.summary_table(f, "xnli", "zero-shot")
+    assert means.loc["weam", "vela"] - means.loc["base", "vela"] == pytest.approx(4.0)
+    text, _ = study.summary_table(f, "xnli", "zero-shot")
+    # the SD is over the three pre-training seeds' means
+    base_means = [50 + s + np.mean([-3.0, 2.0]) for s in (-2.0, 0.0, 5.0)]
+    assert text.loc["base (“mBERT”)", "vela"].endswith(f"± {np.std(base_means, ddof=1):.1f}")

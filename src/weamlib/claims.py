@@ -280,6 +280,7 @@ class LedgerRow:
     evidence: str
     parts: tuple[Part, ...] = ()
     note: str = ""
+    unit: str = "fine-tuning seed"  # what ``n`` counts (weamlib.stats: the interval's unit)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -330,6 +331,7 @@ class Claim:
             effect = f"{effect}; {decision.note}" if effect else decision.note
         interval = "; ".join(p.interval() for p in parts if p.diff is not None) or "—"
         ns = [p.diff.n for p in parts if p.diff is not None]
+        units = sorted({p.diff.unit for p in parts if p.diff is not None})
         return LedgerRow(
             id=self.id,
             claim=self.statement,
@@ -341,6 +343,7 @@ class Claim:
             evidence=self.evidence(chapters),
             parts=parts,
             note=decision.note,
+            unit=" / ".join(units) or "fine-tuning seed",
         )
 
 
@@ -777,7 +780,8 @@ def ledger_parts(
     frames: Mapping[str, pd.DataFrame], margin: float = 1.0, close_margin: float = 2.0
 ) -> pd.DataFrame:
     """The differences behind the ledger, one row per part of a claim, with numbers (for
-    forest plots): id, part, mean, low, high, n, verdict (of the part), note."""
+    forest plots): id, part, mean, low, high, n, unit (what n counts), verdict (of the part),
+    note."""
     rows = []
     for r in decide_all(frames, margin, close_margin):
         for p in r.parts:
@@ -790,11 +794,14 @@ def ledger_parts(
                     "low": math.nan if d is None else d.low,
                     "high": math.nan if d is None else d.high,
                     "n": 0 if d is None else d.n,
+                    "unit": "" if d is None else d.unit,
                     "verdict": p.verdict,
                     "note": p.note,
                 }
             )
-    return pd.DataFrame(rows, columns=["id", "part", "mean", "low", "high", "n", "verdict", "note"])
+    return pd.DataFrame(
+        rows, columns=["id", "part", "mean", "low", "high", "n", "unit", "verdict", "note"]
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -866,6 +873,11 @@ def _effect_lines(row: LedgerRow, limit: int = CELL_LIMIT) -> list[str]:
     return shown
 
 
+def _unit_mark(unit: str) -> str:
+    """What the seeds column adds to ``n``: nothing for fine-tuning seeds (the default)."""
+    return {"fine-tuning seed": "", "pre-training seed": " pre-training"}.get(unit, " (mixed)")
+
+
 def _verdict_badge(verdict: str) -> str:
     import html
 
@@ -905,7 +917,7 @@ def ledger_html(rows: Sequence[LedgerRow], limit: int = CELL_LIMIT) -> str:
             f'<td><a href="#test-{esc(r.id)}" title="the test of {esc(r.id)}">{esc(r.id)}</a></td>'
             f"<td>{esc(_clip(r.claim, limit))}</td>"
             f"<td>{effect}</td>"
-            f"<td>{r.n}</td>"
+            f"<td>{r.n}{esc(_unit_mark(r.unit))}</td>"
             f"<td>{_verdict_badge(r.verdict)}</td>"
             f"<td>{_evidence_links(r.evidence)}</td></tr>"
         )

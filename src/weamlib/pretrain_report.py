@@ -70,6 +70,18 @@ def runs_table(runs: Mapping[str, Run]) -> pd.DataFrame:
     ).round(2)
 
 
+def seed_losses_table(seed_runs: Mapping[int, Mapping[str, Run]]) -> pd.DataFrame:
+    """Final pre-training loss per model (rows) and pre-training seed (columns)."""
+    table = pd.DataFrame(
+        {
+            f"seed {seed}": {name: run.results["final_loss"] for name, run in runs.items()}
+            for seed, runs in seed_runs.items()
+        }
+    )
+    table.index.name = "final loss"
+    return table.round(3)
+
+
 def loss_numbers(losses: pd.DataFrame) -> dict[str, float]:
     """From :func:`weamlib.pretrain_runs.loss_frame`: the base model's mean MLM loss over
     the first and the last tenth of its logged steps; WEAM's cross-lingual and multilingual

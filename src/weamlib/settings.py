@@ -68,6 +68,15 @@ class StudySettings:
             values["seed"] = seed
         return with_overrides(PretrainConfig, values, overrides, "pre-training")
 
+    def with_seed(self, seed: int) -> StudySettings:
+        """The same regime under pre-training seed ``seed``: the base model of that seed, and
+        continued runs of that seed, which start from it."""
+        return dataclasses.replace(
+            self,
+            base=dataclasses.replace(self.base, seed=seed),
+            continued={**self.continued, "seed": seed},
+        )
+
 
 def settings_from_parameters(params: dict) -> StudySettings:
     """:class:`StudySettings` from the pre-training chapter's parameters (``vocab_size``,
@@ -195,6 +204,7 @@ class PretrainingSettings(ChapterSettings):
         {"learning_rate": 0.0003, "epochs": 2, "batch_size": 32, "threads": 1}
     )
     calibration_seeds: list = _default([0, 1])
+    pretrain_seeds: list = _default([0, 1, 2])
     probe_sentences: int = 500
     probe_words: int = 2000
     example_language: str = "vela"
@@ -215,6 +225,23 @@ class PretrainingSettings(ChapterSettings):
         names = [c["name"] for c in self.calibration]
         if len(set(names)) != len(names):
             raise ConfigError(f"parameter 'calibration': a candidate name is given twice: {names}")
+        seeds = self.pretrain_seeds
+        if (
+            not isinstance(seeds, list)
+            or not seeds
+            or any(not isinstance(x, int) or isinstance(x, bool) for x in seeds)
+            or len(set(seeds)) != len(seeds)
+        ):
+            raise ConfigError(
+                f"parameter 'pretrain_seeds' must be a non-empty list of distinct integers,"
+                f" got {seeds!r}"
+            )
+        if study.base.seed not in seeds:
+            raise ConfigError(
+                f"parameter 'pretrain_seeds' ({seeds}) must hold the base model's seed"
+                f" ({study.base.seed}): the single-seed runs (ablations, probes) are the main"
+                " tables' runs of that seed"
+            )
         for name in ("probe_sentences", "probe_words", "processes"):
             _positive_int(name, getattr(self, name))
         for name in ("workers", "benchmark_steps"):

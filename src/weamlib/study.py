@@ -224,7 +224,8 @@ def launch_pretraining(
     import subprocess
     import sys
 
-    if profile is None or profile_settings(profile) != settings:
+    seed = settings.base.seed  # the pre-training seed: base and continued runs share it
+    if profile is None or profile_settings(profile).with_seed(seed) != settings:
         raise ConfigError(
             "multi-process pre-training runs `weamlib pretrain --profile P`, which reads the"
             f" profile's settings: these settings are not profile {profile!r}'s (run the"
@@ -232,7 +233,8 @@ def launch_pretraining(
         )
     accelerate = shutil.which("accelerate", path=os.path.dirname(sys.executable)) or "accelerate"
     command = [accelerate, "launch", "--multi_gpu", "--num_processes", str(processes),
-               "-m", "weamlib", "pretrain", "--profile", profile, "--objective", cfg.objective]  # fmt: skip
+               "-m", "weamlib", "pretrain", "--profile", profile, "--objective", cfg.objective,
+               "--seed", str(seed)]  # fmt: skip
     defaults = settings.config(cfg.objective)
     for field in dataclasses.fields(cfg):
         value = getattr(cfg, field.name)
@@ -244,15 +246,35 @@ def launch_pretraining(
         raise RuntimeError(f"{' '.join(command)} failed (exit {done.returncode})")
 
 
-def study_models(profile: str, store: RunStore | None = None, workers: int | None = None):
-    """The five models of the main tables (chapter 03's settings): name -> model folder."""
+def study_models(
+    profile: str, store: RunStore | None = None, workers: int | None = None,
+    pretrain_seed: int | None = None,
+):  # fmt: skip
+    """The five models of the main tables (chapter 03's settings) under one pre-training
+    seed (default: the base model's, the seed of the single-seed chapters): name -> model
+    folder."""
     settings = profile_settings(profile)
+    if pretrain_seed is not None:
+        settings = settings.with_seed(pretrain_seed)
     suite = study_suite(profile, store)
     processes = chapter_settings(CHAPTER, profile).processes
     runs = pretrain_variants(
         suite, settings, {name: (name, {}) for name in MODELS}, store, workers, processes, profile
     )
     return {name: run.file("model") for name, run in runs.items()}
+
+
+def pretrain_seeds(profile: str) -> list[int]:
+    """The pre-training seeds of the main tables (chapter 03's ``pretrain_seeds``)."""
+    return list(chapter_settings(CHAPTER, profile).pretrain_seeds)
+
+
+def study_model_seeds(
+    profile: str, store: RunStore | None = None, workers: int | None = None
+) -> dict[int, dict[str, Path]]:
+    """The five models under every pre-training seed: seed -> name -> model folder. Each
+    continued model starts from the base model of its own seed."""
+    return {s: study_models(profile, store, workers, s) for s in pretrain_seeds(profile)}
 
 
 # --------------------------------------------------------------------------- fine-tuning
@@ -375,11 +397,18 @@ def main_results(
     profile: str, task: str, store: RunStore | None = None, workers: int | None = None,
     plan: FinetunePlan | None = None,
 ):  # fmt: skip
-    """The main table of ``task`` ("xnli" or "mlqa"): the five models, both settings, every
-    seed of the chapter's plan. A tidy frame."""
+    """The main table of ``task`` ("xnli" or "mlqa"): the five models under every
+    pre-training seed (column ``pretrain_seed``), both settings, every fine-tuning seed of
+    the chapter's plan. A tidy frame."""
+    import pandas as pd
+
     plan = plan or (nli_plan(profile) if task == "xnli" else qa_plan(profile))
-    models = study_models(profile, store, workers)
-    return finetune_grid(models, study_suite(profile, store), plan, store, workers)
+    suite = study_suite(profile, store)
+    frames = []
+    for seed, models in study_model_seeds(profile, store, workers).items():
+        columns = {name: {"pretrain_seed": seed} for name in models}
+        frames.append(finetune_grid(models, suite, plan, store, workers, columns))
+    return pd.concat(frames, ignore_index=True)
 
 
 def phenomenon_results(
@@ -530,8 +559,10 @@ def all_results(profile: str, store: RunStore | None = None, workers: int | None
 
 def summary_table(frame, task: str, setting: str, metric: str | None = None, split="test"):
     """Rows: models; columns: languages and the average over the non-English ones ("avg",
-    per seed, then over seeds), each "mean ± SD over seeds". Returns a DataFrame of strings
-    for display and one of the means."""
+    per seed, then over seeds), each "mean ± SD over seeds". With several pre-training seeds
+    the SD is over the pre-training seeds' means (each the mean over its fine-tuning seeds:
+    the unit of :mod:`weamlib.stats`). Returns a DataFrame of strings for display and one
+    of the means."""
     metric = metric or TASKS[task]
     rows = frame[
         (frame.task == task) & (frame.setting == setting) & (frame.metric == metric)
@@ -540,8 +571,14 @@ def summary_table(frame, task: str, setting: str, metric: str | None = None, spl
     if rows.empty:
         raise ValueError(f"no {task} {setting} {metric} results on {split}")
     langs = list(dict.fromkeys(rows.language))
-    per = rows.pivot_table(index=["model", "seed"], columns="language", values="value")[langs]
+    two_level = "pretrain_seed" in rows.columns and rows["pretrain_seed"].nunique() > 1
+    ids = ["model", "pretrain_seed", "seed"] if two_level else ["model", "seed"]
+    if rows.duplicated([*ids, "language"]).any():
+        raise ValueError(f"several {task} {setting} results per {', '.join(ids)} and language")
+    per = rows.pivot_table(index=ids, columns="language", values="value")[langs]
     per["avg"] = per[[lang for lang in langs if lang != "en"]].mean(axis=1)
+    if two_level:  # one value per pre-training seed: the mean over its fine-tuning seeds
+        per = per.groupby(level=["model", "pretrain_seed"], sort=False).mean()
     grouped = per.groupby(level="model", sort=False)
     means, sds = grouped.mean(), grouped.std(ddof=1)
     order = [m for m in MODELS if m in means.index] + [m for m in means.index if m not in MODELS]
@@ -564,8 +601,9 @@ DEFAULT_PAIRS = (
 
 
 def paired_table(frame, task: str, setting: str, pairs=DEFAULT_PAIRS, metric=None, split="test"):
-    """Paired differences (a − b) of the non-English average, paired by fine-tuning seed,
-    with 95 % t intervals (:func:`weamlib.stats.compare`)."""
+    """Paired differences (a − b) of the non-English average, paired by seed (the
+    pre-training seed when the frame holds several, else the fine-tuning seed: column
+    ``unit``), with 95 % t intervals (:func:`weamlib.stats.compare`)."""
     import pandas as pd
 
     from weamlib.stats import compare
@@ -587,6 +625,7 @@ def paired_table(frame, task: str, setting: str, pairs=DEFAULT_PAIRS, metric=Non
                 "95 % low": d.low,
                 "95 % high": d.high,
                 "seeds": d.n,
+                "unit": d.unit,
                 "excludes 0": bool(d.low > 0 or d.high < 0),
             }
         )

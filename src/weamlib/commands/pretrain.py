@@ -37,7 +37,13 @@ def register(subparsers) -> None:
         help="copy the model here (default: only the run store); an existing DIR is replaced"
         " only if it is empty or an earlier --output",
     )
-    parser.add_argument("--seed", type=int, default=None, help="seed of this run")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="pre-training seed: of the base model and of the continued run, which starts"
+        " from the base model of the same seed (default: the profile's)",
+    )
     parser.add_argument(
         "-p",
         dest="params",
@@ -75,7 +81,9 @@ def run(args) -> int:
             raise UsageError(f"-p seed {overrides['seed']} contradicts --seed {seed}")
         seed = overrides.pop("seed")
     settings = profile_settings(args.profile)
-    cfg = settings.config(args.objective, seed, **overrides)  # checked before any work
+    if seed is not None:
+        settings = settings.with_seed(seed)
+    cfg = settings.config(args.objective, None, **overrides)  # checked before any work
     out = None if args.output is None else check_replaceable(args.output, "--output", "pretrain")
     if args.threads:
         torch.set_num_threads(args.threads)
