@@ -261,3 +261,29 @@ def test_bad_parameters_are_refused_by_name():
         tiny_model().configure("xlm")
     with pytest.raises(ConfigError, match="unknown objective"):
         obj.CollatorConfig("xlm", PAD, CLS, SEP, MASK, VOCAB)
+
+
+def test_masked_positions_only_mlm_equals_the_full_logits_loss_and_gradients():
+    """The base objective runs the head on the masked positions only; its loss and every
+    gradient equal Hugging Face's BertForMaskedLM, whose head runs on every position
+    (fp32, padded batch)."""
+    model = tiny_model("base").train()
+    for module in model.modules():
+        module.training = False  # no dropout: the two must see the same network
+    sentences = [(10, 11, 12, 13, 14, 15, 16), (20, 21), (30, 31, 32, 33)]
+    batch = collate("base", sentences, mask_prob=0.4, seed=5)
+    assert (batch["attention_mask"] == 0).any() and (batch["labels"] != obj.IGNORE).any()
+    ref = BertForMaskedLM(model.config).eval()
+    ref.load_state_dict(model.state_dict())
+    ours_loss = model(**batch).loss
+    ref_loss = ref(**{k: batch[k] for k in ("input_ids", "attention_mask", "token_type_ids")},
+                   labels=batch["labels"]).loss  # fmt: skip
+    assert torch.allclose(ours_loss, ref_loss, atol=1e-6)
+    ours_loss.backward()
+    ref_loss.backward()
+    ref_grads = dict(ref.named_parameters())
+    for name, p in model.named_parameters():
+        if p.grad is None:
+            assert ref_grads[name].grad is None or not ref_grads[name].grad.any(), name
+            continue
+        assert torch.allclose(p.grad, ref_grads[name].grad, atol=1e-6), name

@@ -32,6 +32,7 @@ PINNED = {
         "weamlib.align.projection",
         "weamlib.digests",
         "weamlib.errors",
+        "weamlib.fastdropout",
         "weamlib.formats",
         "weamlib.model",
         "weamlib.objectives",

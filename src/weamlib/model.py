@@ -3,7 +3,8 @@
 :class:`BertForWeamPreTraining` *is* a ``BertForMaskedLM`` (same weights, same
 ``save_pretrained`` layout, loads with ``AutoModelForMaskedLM``) whose ``forward`` takes the
 flat batches of :mod:`weamlib.objectives` and returns the objective's loss. The MLM head
-runs only on the positions that are predicted, never over the whole sequence.
+runs only on the positions that are predicted, never over the whole sequence, and dropout
+draws its masks with :mod:`weamlib.fastdropout`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from transformers.modeling_outputs import ModelOutput
 
 from weamlib import objectives as obj
 from weamlib.errors import ConfigError
+from weamlib.fastdropout import use_fast_dropout
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,10 @@ class BertForWeamPreTraining(BertForMaskedLM):
     objective: str = "weam"
     lambda_: float = 1.0
     lambda_reg: float = 1.0
+
+    def __init__(self, config: BertConfig):
+        super().__init__(config)
+        use_fast_dropout(self)  # the CPU's dropout mask, cheaply (weamlib.fastdropout)
 
     def configure(self, objective: str, lambda_: float = 1.0, lambda_reg: float = 1.0):
         if objective not in obj.OBJECTIVES:
