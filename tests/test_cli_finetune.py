@@ -67,8 +67,11 @@ def test_results_lists_cached_runs_as_tidy_rows(store_and_model, capsys):
     assert rows and all(set(ROW_KEYS) <= set(r) for r in rows)
     assert {r["model"] for r in rows} == {"external"}  # the tiny model is not the store's
     assert {(r["task"], r["setting"], r["metric"]) for r in rows} == {
-        ("xnli", "zero-shot", "accuracy")
+        ("xnli", "zero-shot", "accuracy"),
+        ("xnli", "zero-shot (oracle selection)", "accuracy"),  # the targets' sensitivity
     }
+    oracle = [r for r in rows if r["setting"] != "zero-shot"]
+    assert {r["language"] for r in oracle} == {"vela"}  # English is selected on English
     assert {r["language"] for r in rows} == {"en", "vela"} and {r["seed"] for r in rows} == {1}
     assert all(r["current"] for r in rows)
     assert cli.main(["results", "--profile", "default", "--store", str(root)]) == 0

@@ -284,8 +284,9 @@ def test_zero_shot_reads_only_english_until_selection_is_over(
     ensure_nli_finetune(model_dir, suite, cfg, store=run_store)
     assert sorted(set(seen_by_training["reads"])) == [("dev", "en"), ("train", "en")]
     assert seen_by_training["dev"] == load_nli(suite, "dev", "en")
-    # afterwards every language is scored
+    # afterwards every language is scored (the oracle sensitivity reads target dev then too)
     assert {lang for split, lang in reads if split == "test"} == set(suite_languages(suite))
+    assert {lang for split, lang in reads if split == "dev"} == set(suite_languages(suite))
 
 
 def test_translate_train_adds_target_training_sets(model_dir, suite, run_store):
@@ -342,13 +343,38 @@ def test_nli_frame_is_tidy(model_dir, suite, run_store):
     ]
     frame = nli_frame({"base": runs, "again": runs[0]})
     assert list(frame.columns) == list(FRAME_COLUMNS)
-    n_cells = 2 * len(suite_languages(suite))
+    n_langs = len(suite_languages(suite))
+    n_cells = 2 * n_langs + 2 * (n_langs - 1)  # English-selected, oracle-selected targets
     assert len(frame) == 3 * n_cells
     assert set(frame["task"]) == {"xnli"} and set(frame["metric"]) == {"accuracy"}
-    assert set(frame["setting"]) == {"zero-shot"}
+    assert set(frame["setting"]) == {"zero-shot", finetune.ORACLE_SETTING}
+    oracle = frame[frame.setting == finetune.ORACLE_SETTING]
+    assert "en" not in set(oracle.language)
+    # one epoch: the target's own dev selects the only epoch there is, as English dev does
+    same = oracle.merge(frame[frame.setting == "zero-shot"], on=["model", "language", "split",
+                        "seed", "metric"])  # fmt: skip
+    assert len(same) == len(oracle) and (same.value_x == same.value_y).all()
+    assert set(runs[0].results["oracle_scores"]["epoch"].values()) == {1}
     assert sorted(frame.loc[frame.model == "base", "seed"].unique()) == [0, 1]
-    row = frame[(frame.model == "again") & (frame.split == "test") & (frame.language == "vela")]
+    row = frame[(frame.model == "again") & (frame.split == "test") & (frame.language == "vela")
+                & (frame.setting == "zero-shot")]  # fmt: skip
     assert row["value"].item() == runs[0].results["scores"]["accuracy"]["test"]["vela"]
+
+
+def test_oracle_selection_picks_each_languages_own_best_dev_epoch():
+    def epoch(dev, test):
+        return {"accuracy": {"dev": dev, "test": test}}
+
+    per_epoch = [
+        epoch({"x": 40.0, "y": 50.0}, {"x": 41.0, "y": 52.0}),
+        epoch({"x": 45.0, "y": 50.0}, {"x": 39.0, "y": 48.0}),  # y ties: the first epoch
+        epoch({"x": 44.0, "y": 49.0}, {"x": 47.0, "y": 60.0}),
+    ]
+    out = finetune.oracle_selection(per_epoch, "accuracy")
+    assert out["epoch"] == {"x": 2, "y": 1}
+    assert out["accuracy"] == {"dev": {"x": 45.0, "y": 50.0}, "test": {"x": 39.0, "y": 52.0}}
+    with pytest.raises(ValueError, match="at least one epoch"):
+        finetune.oracle_selection([], "accuracy")
 
 
 def test_translate_train_items_mix_and_union():

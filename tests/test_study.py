@@ -282,3 +282,18 @@ def test_tables_over_pretraining_seeds_use_their_means():
     # the SD is over the three pre-training seeds' means
     base_means = [50 + s + np.mean([-3.0, 2.0]) for s in (-2.0, 0.0, 5.0)]
     assert text.loc["base (“mBERT”)", "vela"].endswith(f"± {np.std(base_means, ddof=1):.1f}")
+
+
+def test_oracle_table_and_run_count():
+    from weamlib.finetune import ORACLE_SETTING
+
+    english = frame({"base": 0.0, "weam": 3.0}, seeds=(0, 1))
+    oracle = frame({"base": 1.0, "weam": 5.0}, seeds=(0, 1), setting=ORACLE_SETTING)
+    oracle = oracle[oracle.language != "en"]
+    f = pd.concat([english, oracle], ignore_index=True)
+    table = study.oracle_table(f, "xnli")
+    assert table.loc["WEAM", "oracle − English"] == pytest.approx(2.0)
+    assert table.loc["base (“mBERT”)", "oracle − English"] == pytest.approx(1.0)
+    assert study.run_count(f) == "2 models × 1 settings × 2 fine-tuning seeds: 4 fine-tuning runs"
+    f["pretrain_seed"] = 0
+    assert study.run_count(f).startswith("2 models × 1 pre-training seeds × 1 settings")

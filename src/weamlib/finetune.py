@@ -58,6 +58,8 @@ from weamlib.suitefiles import load_nli, load_qa, qa_path, suite_languages
 KIND = "finetune_nli"
 QA_KIND = "finetune_qa"
 SETTINGS = ("zero-shot", "translate-train")
+# the rows of a zero-shot run's target languages under target-dev ("oracle") selection
+ORACLE_SETTING = "zero-shot (oracle selection)"
 TRANSLATE_TRAIN = ("mix", "union")
 SPLITS = ("dev", "test")
 LABEL2ID = {label: i for i, label in enumerate(NLI_LABELS)}
@@ -693,6 +695,7 @@ def finetune(
     cfg=None,
     output_dir: str | Path | None = None,
     progress: bool = False,
+    watch: Callable[[Any, Any], Any] | None = None,
 ):
     """Fine-tune the model of ``model_dir`` for ``task``; select the epoch on ``dev_examples``.
 
@@ -701,6 +704,10 @@ def finetune(
     model (in eval mode), its tokenizer, and one dict per epoch with ``epoch``,
     ``train_loss``, ``dev_<metric>`` (0-100) and ``seconds``. ``output_dir``: when given,
     the selected model and its tokenizer are saved there with ``save_pretrained``.
+    ``watch(model, tokenizer)``, when given, is called after each epoch's selection score
+    (model in eval mode) and its value kept as the epoch's ``"watch"`` (the oracle
+    selection of :func:`ensure_finetune` scores the target languages there; it never
+    influences training or the English selection).
     """
     from transformers import set_seed
 
@@ -722,15 +729,22 @@ def finetune(
         )  # fmt: skip
         train = task.train_features(tokenizer, train_examples, cfg)
 
+        watched = []
+
         def score_dev(m) -> float:
-            return task.score(m, tokenizer, dev_examples, cfg, "en")[0][task.metric]
+            score = task.score(m, tokenizer, dev_examples, cfg, "en")[0][task.metric]
+            if watch is not None:
+                watched.append(watch(m, tokenizer))
+            return score
 
         history = train_loop(
             model, train, cfg, tokenizer.pad_token_id, score_dev,
             f"finetune {task.name} seed {cfg.seed}", progress,
         )  # fmt: skip
-    for h in history:
+    for i, h in enumerate(history):
         h[f"dev_{task.metric}"] = h.pop("dev_score")
+        if watch is not None:
+            h["watch"] = watched[i]
     if output_dir is not None:
         model.save_pretrained(str(output_dir))
         tokenizer.save_pretrained(str(output_dir))
@@ -899,6 +913,25 @@ def ensure_finetune(
         config["train_languages"],
     )
 
+    targets = [lang for lang in languages if lang != "en"]
+    oracle = setting == "zero-shot" and "dev" in splits and "test" in splits and bool(targets)
+
+    def keep_state(model, tokenizer) -> dict:
+        """A copy of this epoch's weights, scored on the targets once training is over."""
+        return {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+
+    def score_targets(model, tokenizer) -> dict:
+        """``{metric: {split: {lang: score}}}`` of the target languages."""
+        out = {m: {"dev": {}, "test": {}} for m in task.metrics}
+        for split in ("dev", "test"):
+            for lang in targets:
+                examples = task.load(suite, split, lang)
+                dataset = task.dataset(suite, split, lang) if task.dataset else None
+                got, _ = task.score(model, tokenizer, examples, cfg, lang, dataset)
+                for metric in out:
+                    out[metric][split][lang] = got[metric]
+        return out
+
     def compute(folder: Path) -> dict:
         started = time.perf_counter()
         train = _training_set(task.load, suite, train_langs, cfg)
@@ -911,7 +944,20 @@ def ensure_finetune(
             cfg,
             output_dir=folder / "model" if save_model else None,
             progress=progress,
+            watch=keep_state if oracle else None,
         )
+        # Training and the English selection are over: only now are the targets read, for
+        # the oracle sensitivity, every epoch's weights in turn; then the selected ones back.
+        per_epoch = []
+        if oracle:
+            states = [h.pop("watch") for h in history]
+            selected = keep_state(model, tokenizer)
+            with torch_threads(cfg.threads):
+                for state in states:
+                    model.load_state_dict(state)
+                    per_epoch.append(score_targets(model, tokenizer))
+            model.load_state_dict(selected)
+            del states
         train_seconds = time.perf_counter() - started
         scores: dict[str, dict[str, dict[str, float]]] = {m: {} for m in task.metrics}
         with torch_threads(cfg.threads):
@@ -931,7 +977,9 @@ def ensure_finetune(
                         (folder / name).write_text(task.dump_predictions(pred), encoding="utf-8")
         key = f"dev_{task.metric}"
         best = max(range(len(history)), key=lambda i: (history[i][key], -i))
+        extra = {"oracle_scores": oracle_selection(per_epoch, task.metric)} if oracle else {}
         return {
+            **extra,
             "scores": scores,
             "history": history,
             "best_epoch": history[best]["epoch"],
@@ -944,6 +992,33 @@ def ensure_finetune(
     return spec.run(store or RunStore(), compute)
 
 
+def oracle_selection(per_epoch: Sequence[Mapping], metric: str) -> dict:
+    """Target-dev ("oracle") selection: for each language, the epoch with the best score of
+    ``metric`` on that language's own dev set (the first such epoch), and that epoch's
+    scores. ``per_epoch[i]``: ``{metric: {split: {lang: score}}}`` at epoch ``i``. Returns
+    the same layout plus ``"epoch"``: ``{lang: 1-based epoch}``. A sensitivity only: the
+    zero-shot protocol selects on English dev (Keung et al. 2020 show how far the two can
+    differ).
+
+    >>> e1 = {"accuracy": {"dev": {"x": 40.0}, "test": {"x": 41.0}}}
+    >>> e2 = {"accuracy": {"dev": {"x": 45.0}, "test": {"x": 39.0}}}
+    >>> oracle_selection([e1, e2], "accuracy")["accuracy"]["test"]
+    {'x': 39.0}
+    """
+    if not per_epoch:
+        raise ValueError("oracle selection needs at least one epoch's scores")
+    languages = list(per_epoch[0][metric]["dev"])
+    out: dict = {m: {split: {} for split in per_epoch[0][m]} for m in per_epoch[0]}
+    out["epoch"] = {}
+    for lang in languages:
+        best = max(range(len(per_epoch)), key=lambda i: (per_epoch[i][metric]["dev"][lang], -i))
+        out["epoch"][lang] = best + 1
+        for m in per_epoch[best]:
+            for split, scores in per_epoch[best][m].items():
+                out[m][split][lang] = scores[lang]
+    return out
+
+
 def ensure_nli_finetune(model_dir, suite, cfg=None, *args, **kwargs) -> Run:
     """:func:`ensure_finetune` for :data:`NLI` (kind ``finetune_nli``)."""
     return ensure_finetune(NLI, model_dir, suite, cfg, *args, **kwargs)
@@ -952,6 +1027,21 @@ def ensure_nli_finetune(model_dir, suite, cfg=None, *args, **kwargs) -> Run:
 def ensure_qa_finetune(model_dir, suite, cfg=None, *args, **kwargs) -> Run:
     """:func:`ensure_finetune` for :data:`QA` (kind ``finetune_qa``)."""
     return ensure_finetune(QA, model_dir, suite, cfg, *args, **kwargs)
+
+
+def scored_rows(setting: str, results: Mapping) -> Iterator[tuple[str, str, str, str, float]]:
+    """``(setting, metric, split, language, score)`` of a fine-tuning run's ``results``: its
+    own scores under its ``setting``, and its oracle-selected ones (setting
+    :data:`ORACLE_SETTING`) if it has them."""
+    blocks = [(setting, results["scores"])]
+    if "oracle_scores" in results:
+        oracle = {k: v for k, v in results["oracle_scores"].items() if k != "epoch"}
+        blocks.append((ORACLE_SETTING, oracle))
+    for name, scores in blocks:
+        for metric, per_split in scores.items():
+            for split, per_language in per_split.items():
+                for language, score in per_language.items():
+                    yield name, metric, split, language, float(score)
 
 
 def results_frame(runs: Mapping[str, Run | Iterable[Run]], **columns):
@@ -966,23 +1056,22 @@ def results_frame(runs: Mapping[str, Run | Iterable[Run]], **columns):
     rows = []
     for model, value in runs.items():
         for run in [value] if isinstance(value, Run) else list(value):
-            scores = run.results["scores"]
-            for metric, per_split in scores.items():
-                for split, per_language in per_split.items():
-                    for language, score in per_language.items():
-                        rows.append(
-                            {
-                                "model": model,
-                                "task": run.config.get("task", "xnli"),
-                                "setting": run.config["setting"],
-                                "language": language,
-                                "split": split,
-                                "seed": run.config["seed"],
-                                "metric": metric,
-                                "value": float(score),
-                                **columns,
-                            }
-                        )
+            for setting, metric, split, language, score in scored_rows(
+                run.config["setting"], run.results
+            ):
+                rows.append(
+                    {
+                        "model": model,
+                        "task": run.config.get("task", "xnli"),
+                        "setting": setting,
+                        "language": language,
+                        "split": split,
+                        "seed": run.config["seed"],
+                        "metric": metric,
+                        "value": score,
+                        **columns,
+                    }
+                )
     return pd.DataFrame(rows, columns=[*FRAME_COLUMNS, *columns])
 
 

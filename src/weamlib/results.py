@@ -96,6 +96,7 @@ def model_names(store: RunStore) -> dict[str, dict]:
 
 def cached_rows(store: RunStore, profile: str) -> list[dict]:
     """Every fine-tuning score of ``profile`` in ``store`` (module docstring), sorted."""
+    from weamlib.finetune import scored_rows  # the one reading of a run's scores
     from weamlib.storeinfo import is_current
 
     suites = profile_suites(store, profile)
@@ -110,27 +111,25 @@ def cached_rows(store: RunStore, profile: str) -> list[dict]:
             results = json.loads((run / "results.json").read_text(encoding="utf-8"))
             who = models.get(config.get("model"), {"model": "external", "pretrain_seed": None})
             current = is_current(record, digests)
-            for metric, per_split in results.get("scores", {}).items():
-                for split, per_language in per_split.items():
-                    for language, value in per_language.items():
-                        rows.append(
-                            {
-                                "model": who["model"],
-                                "task": config.get("task", "xnli"),
-                                "setting": config["setting"],
-                                "language": language,
-                                "split": split,
-                                "pretrain_seed": who["pretrain_seed"],
-                                "seed": config["seed"],
-                                "metric": metric,
-                                "value": float(value),
-                                "pretrain": who.get("pretrain"),
-                                "run": run.name,
-                                "head": config.get("head"),
-                                "epochs": config.get("epochs"),
-                                "suite": suites[config["suite"]].parent.name,
-                                "current": current,
-                            }
-                        )
+            for setting, metric, split, language, value in scored_rows(config["setting"], results):
+                rows.append(
+                    {
+                        "model": who["model"],
+                        "task": config.get("task", "xnli"),
+                        "setting": setting,
+                        "language": language,
+                        "split": split,
+                        "pretrain_seed": who["pretrain_seed"],
+                        "seed": config["seed"],
+                        "metric": metric,
+                        "value": value,
+                        "pretrain": who.get("pretrain"),
+                        "run": run.name,
+                        "head": config.get("head"),
+                        "epochs": config.get("epochs"),
+                        "suite": suites[config["suite"]].parent.name,
+                        "current": current,
+                    }
+                )
     order = {k: i for i, k in enumerate(ROW_KEYS)}
     return sorted(rows, key=lambda r: tuple(str(r[k]) for k in sorted(order, key=order.get)))
