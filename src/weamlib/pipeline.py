@@ -35,6 +35,7 @@ from weamlib import progress
 from weamlib.errors import ConfigError, quote, shorten
 from weamlib.paths import repo_root
 from weamlib.runs import atomic_write_json
+from weamlib.settings import type_ok
 
 REPORT_NAME = "build_report.json"
 # Environment of the kernels papermill starts: keep library chatter out of the pages.
@@ -134,18 +135,6 @@ def declared_parameters(source: Path) -> dict[str, Any]:
     return params
 
 
-def _type_ok(default: Any, value: Any) -> bool:
-    if default is None or value is None:
-        return True
-    if isinstance(default, bool) or isinstance(value, bool):
-        return isinstance(default, bool) and isinstance(value, bool)
-    if isinstance(default, float):
-        return isinstance(value, int | float) and math.isfinite(value)
-    if isinstance(default, list | tuple):
-        return isinstance(value, list | tuple)
-    return isinstance(value, type(default))
-
-
 def resolve_parameters(
     source: Path, profile: str, overrides: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -171,7 +160,7 @@ def resolve_parameters(
                     f"{source.name}: parameter {name!r} (from {origin}) must be a finite"
                     f" number, got {value!r}"
                 )
-            if not _type_ok(declared[name], value):
+            if not type_ok(declared[name], value):
                 raise ConfigError(
                     f"{source.name}: parameter {name!r} (from {origin}) should be"
                     f" {type(declared[name]).__name__} like its default {declared[name]!r},"

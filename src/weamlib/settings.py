@@ -105,7 +105,9 @@ def _default(value):
     return field(default_factory=lambda: copy.deepcopy(value))
 
 
-def _type_ok(default: Any, value: Any) -> bool:
+def type_ok(default: Any, value: Any) -> bool:
+    """Whether ``value`` may stand where a parameter's ``default`` stands (a float accepts
+    an int, a list a tuple; None on either side accepts anything)."""
     if default is None or value is None:
         return True
     if isinstance(default, bool) or isinstance(value, bool):
@@ -131,7 +133,7 @@ class ChapterSettings:
         for f in dataclasses.fields(self):
             default = f.default if f.default_factory is dataclasses.MISSING else f.default_factory()
             value = getattr(self, f.name)
-            if not _type_ok(default, value):
+            if not type_ok(default, value):
                 raise ConfigError(
                     f"{self.CHAPTER}: parameter {f.name!r} should be {type(default).__name__}"
                     f" like its default {shorten(repr(default))}, got {type(value).__name__}"
