@@ -212,6 +212,20 @@ def test_synth_refuses_a_folder_it_did_not_write(workdir, capsys):
     assert sorted(p.name for p in workdir.iterdir() if p.name.startswith(".")) == []
 
 
+def test_synth_languages_are_checked_before_any_work_and_then_written(workdir, capsys):
+    before = _tree(workdir)
+    assert cli_main(["synth", "--profile", "smoke", "--out", "new", "--languages", "en,xx"]) == 2
+    err = _one_line_error(capsys, "synth")
+    assert "--languages" in err and "'xx'" in err
+    assert _tree(workdir) == before
+    assert cli_main(["synth", "--profile", "smoke", "--out", "new", "--languages", "vela,en"]) == 2
+    assert "must start with 'en'" in _one_line_error(capsys, "synth")
+    assert cli_main(["synth", "--profile", "smoke", "--out", "new", "--languages", "en,feng"]) == 0
+    langs = json.loads((workdir / "new" / "manifest.json").read_text())["languages"]
+    assert langs == ["en", "feng"]
+    assert sorted(p.name for p in (workdir / "new" / "mono").iterdir()) == ["en.txt", "feng.txt"]
+
+
 def test_synth_refuses_the_working_directory(workdir, capsys, monkeypatch):
     inner = workdir / "inner"
     inner.mkdir()
