@@ -390,7 +390,7 @@ def test_cli_values_read_exponents_as_numbers():
 
 
 def test_notebook_parameters_refuse_nan_and_inf(tmp_path, monkeypatch):
-    from weamlib import pipeline
+    from weamlib import pipeline, profiles
     from weamlib.errors import ConfigError
 
     chapter = tmp_path / "notebooks" / "98_floats.py"
@@ -400,7 +400,7 @@ def test_notebook_parameters_refuse_nan_and_inf(tmp_path, monkeypatch):
     chapter.write_text(
         '# %% [markdown]\n# x\n\n# %% tags=["parameters"]\nrate = 0.5\n', encoding="utf-8"
     )
-    monkeypatch.setattr(pipeline, "notebooks_dir", lambda: chapter.parent)
+    monkeypatch.setattr(profiles, "notebooks_dir", lambda: chapter.parent)
     assert pipeline.resolve_parameters(chapter, "smoke", {"rate": 1e-4})["rate"] == 1e-4
     for bad in (float("nan"), float("inf")):
         with pytest.raises(ConfigError, match="'rate'.*finite number"):

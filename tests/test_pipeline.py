@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from weamlib import cli, pipeline
+from weamlib import cli, pipeline, profiles
 from weamlib.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -61,7 +61,7 @@ def test_profile_and_overrides_resolve():
     params = pipeline.resolve_parameters(ENV_CHAPTER, "smoke", {"matmul_size": 64})
     assert params["profile"] == "smoke"
     assert params["matmul_size"] == 64
-    smoke = pipeline.load_profile("smoke")["00_environment"]
+    smoke = profiles.load_profile("smoke")["00_environment"]
     assert params["matmul_repeats"] == smoke["matmul_repeats"]
 
 
@@ -92,7 +92,7 @@ def test_cli_values_are_read_as_yaml():
 def test_every_profile_section_names_a_chapter_and_declared_parameters():
     stems = {p.stem: p for p in pipeline.chapters()}
     for profile_file in sorted((REPO / "notebooks" / "profiles").glob("*.yml")):
-        for chapter, section in pipeline.load_profile(profile_file.stem).items():
+        for chapter, section in profiles.load_profile(profile_file.stem).items():
             assert chapter in stems, f"{profile_file.name}: section {chapter!r} names no chapter"
             pipeline.resolve_parameters(stems[chapter], profile_file.stem, None)
             assert set(section) <= set(pipeline.declared_parameters(stems[chapter]))

@@ -7,14 +7,14 @@ import json
 
 import pytest
 
-from weamlib import cli, pipeline, settings
+from weamlib import cli, pipeline, profiles, settings
 from weamlib.errors import ConfigError
 
-PROFILES = pipeline.profile_names()
+PROFILES = profiles.profile_names()
 
 
 def _source(chapter: str):
-    return pipeline.notebooks_dir() / f"{chapter}.py"
+    return profiles.notebooks_dir() / f"{chapter}.py"
 
 
 def test_profile_settings_never_read_a_notebook(monkeypatch):
@@ -43,7 +43,7 @@ def test_parameters_cells_hold_the_library_defaults(chapter):
 
 
 def test_profile_values_are_the_defaults_with_the_profile_section_over_them():
-    smoke = pipeline.load_profile("smoke")
+    smoke = profiles.load_profile("smoke")
     xnli = settings.chapter_settings("04_xnli", "smoke")
     assert xnli.seeds == smoke["04_xnli"]["seeds"]
     assert xnli.translate_train_per_language is False  # not in the section: the default
@@ -65,9 +65,9 @@ def test_settings_are_validated_before_anything_runs(monkeypatch, capsys):
     with pytest.raises(ConfigError, match="should be int"):
         settings.chapter_settings("09_claims", "smoke", {"workers": "two"})
     # a bad value in a profile's YAML is refused too, naming the profile
-    sections = pipeline.load_profile("smoke")
+    sections = profiles.load_profile("smoke")
     sections["05_mlqa"] = {**sections["05_mlqa"], "settings": ["few-shot"]}
-    monkeypatch.setattr(pipeline, "load_profile", lambda profile: sections)
+    monkeypatch.setattr(profiles, "load_profile", lambda profile: sections)
     with pytest.raises(ConfigError, match=r"05_mlqa.py \(profile 'smoke'\).*few-shot"):
         pipeline.resolve_parameters(_source("05_mlqa"), "smoke")
     monkeypatch.undo()

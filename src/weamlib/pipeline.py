@@ -31,7 +31,7 @@ from typing import Any
 
 import yaml
 
-from weamlib import progress
+from weamlib import profiles, progress
 from weamlib.errors import ConfigError, quote, shorten
 from weamlib.paths import repo_root
 from weamlib.runs import atomic_write_json
@@ -57,15 +57,11 @@ class ChapterFailed(RuntimeError):
     """A cell of a chapter raised: the message shows the cell and its error."""
 
 
-def notebooks_dir() -> Path:
-    return repo_root() / "notebooks"
-
-
 def chapters(names: Sequence[str] | None = None) -> list[Path]:
     """The chapter sources ``notebooks/NN_*.py`` in order, or those named: by stem
     (``00_environment``, also ``00_environment.py``) or by a path to the repository's
     chapter file; a path to any other file is refused (ConfigError), never read as a stem."""
-    found = sorted(notebooks_dir().glob("[0-9][0-9]_*.py"))
+    found = sorted(profiles.notebooks_dir().glob("[0-9][0-9]_*.py"))
     if not names:
         return found
     by_stem = {p.stem: p for p in found}
@@ -82,28 +78,6 @@ def chapters(names: Sequence[str] | None = None) -> list[Path]:
             )
         picked.append(by_stem[stem])
     return picked
-
-
-def profile_names() -> list[str]:
-    """The profiles: the stems of ``notebooks/profiles/*.yml``."""
-    return sorted(p.stem for p in (notebooks_dir() / "profiles").glob("*.yml"))
-
-
-def load_profile(profile: str) -> dict[str, dict[str, Any]]:
-    """The per-chapter parameter sections of ``notebooks/profiles/<profile>.yml``.
-
-    ``profile`` is a name from :func:`profile_names`, never a path."""
-    known = profile_names()
-    if profile not in known:
-        raise ConfigError(f"unknown profile {quote(profile)}; profiles are: {', '.join(known)}")
-    path = notebooks_dir() / "profiles" / f"{profile}.yml"
-    sections = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    if not isinstance(sections, dict):
-        raise ConfigError(f"{path}: expected a mapping of chapter sections")
-    for name, section in sections.items():
-        if not isinstance(section, dict | type(None)):
-            raise ConfigError(f"{path}: section {name!r} must be a mapping of parameters")
-    return {name: dict(section or {}) for name, section in sections.items()}
 
 
 def declared_parameters(source: Path) -> dict[str, Any]:
@@ -144,7 +118,7 @@ def resolve_parameters(
     declare, or a value whose type differs from the declared default's.
     """
     declared = declared_parameters(source)
-    section = load_profile(profile).get(source.stem, {})
+    section = profiles.load_profile(profile).get(source.stem, {})
     params: dict[str, Any] = {}
     if "profile" in declared:
         params["profile"] = profile
@@ -174,8 +148,8 @@ def resolve_parameters(
 def _check_settings(source: Path, profile: str, params: Mapping[str, Any], overridden: bool):
     """Validate a chapter that has library settings (:data:`weamlib.settings.CHAPTERS`)
     by building them, so a value its plans or configs refuse fails before execution."""
-    if not (notebooks_dir() / source.name).is_file() or (
-        (notebooks_dir() / source.name).resolve() != source.resolve()
+    if not (profiles.notebooks_dir() / source.name).is_file() or (
+        (profiles.notebooks_dir() / source.name).resolve() != source.resolve()
     ):
         return  # not one of the repository's chapters
     from weamlib.settings import CHAPTERS
@@ -321,7 +295,7 @@ def run_chapter(
                     str(executed),
                     parameters=params,
                     kernel_name="python3",
-                    cwd=str(cwd or notebooks_dir()),
+                    cwd=str(cwd or profiles.notebooks_dir()),
                     progress_bar={"desc": f"{source.stem} cells", "leave": False, "disable": False},
                     report_mode=False,
                 )

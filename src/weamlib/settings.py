@@ -18,7 +18,7 @@ from the parameters the build report records for the chapters it reads).
 :func:`profile_settings` gives the pre-training regime (:class:`StudySettings`) that the
 CLI, the benchmarks and chapters 03–08 train and look up runs with.
 
-May import: :mod:`weamlib.pretrain` (configs), :mod:`weamlib.model`, :mod:`weamlib.pipeline`
+May import: :mod:`weamlib.pretrain` (configs), :mod:`weamlib.model`, :mod:`weamlib.profiles`
 (profile files), :mod:`weamlib.study` and :mod:`weamlib.calibration` (validation, lazily).
 Never imported by a computation (``tests/test_runkinds.py``): editing it re-keys no run.
 """
@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from weamlib import objectives as obj
+from weamlib import profiles
 from weamlib.errors import ConfigError, shorten
 from weamlib.model import ModelSize
 from weamlib.pretrain import PretrainConfig, _positive_int, with_overrides
@@ -428,10 +429,9 @@ def chapter_settings(
 ) -> ChapterSettings:
     """The settings of ``chapter`` under ``profile``: the defaults, the profile's section of
     ``notebooks/profiles/<profile>.yml``, then ``overrides``; validated."""
-    from weamlib.pipeline import load_profile
 
     cls = _settings_class(chapter)
-    section = load_profile(profile).get(chapter, {})
+    section = profiles.load_profile(profile).get(chapter, {})
     settings = cls.from_values(section, f"profile {profile!r}")
     if overrides:
         settings = cls.from_values({**section, **overrides}, "-p")

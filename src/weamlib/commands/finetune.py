@@ -58,7 +58,7 @@ def run(args) -> int:
     from weamlib import finetune as ft
     from weamlib.commands import input_dir
     from weamlib.errors import UsageError
-    from weamlib.pipeline import load_profile
+    from weamlib.profiles import load_profile
     from weamlib.runs import RunStore
     from weamlib.study import nli_plan, qa_plan, study_suite
     from weamlib.suitefiles import suite_languages

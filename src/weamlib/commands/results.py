@@ -24,7 +24,7 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     from weamlib.commands import input_dir
-    from weamlib.pipeline import load_profile
+    from weamlib.profiles import load_profile
     from weamlib.results import ROW_KEYS, cached_rows
     from weamlib.runs import RunStore
 
