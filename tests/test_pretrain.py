@@ -213,3 +213,29 @@ def test_saved_model_folder_does_not_depend_on_hub_offline(tmp_path):
         loaded = AutoTokenizer.from_pretrained(str(tmp_path / "src"), local_files_only=offline)
         digests.append(model_digest(save_mlm(model, loaded, tmp_path / f"out-{offline}")))
     assert digests[0] == digests[1]
+
+
+def test_files_are_tokenised_once_per_process(smoke_suite, tmp_path, monkeypatch):
+    from weamlib import pretrain
+    from weamlib.pretrain_runs import study_tokenizer
+    from weamlib.runs import RunStore
+    from weamlib.suitefiles import load_parallel, suite_languages
+
+    tokenizer = study_tokenizer(smoke_suite, 300, RunStore(tmp_path))
+    calls = []
+    encode = pretrain.encode_words
+    monkeypatch.setattr(pretrain, "encode_words", lambda *a: calls.append(1) or encode(*a))
+    monkeypatch.setattr(pretrain, "_TOKENISED", {})
+    cfg = _cfg("weam", alignment_source="gold")
+    langs = suite_languages(smoke_suite)[1:]
+    gold = {lang: [sorted(ls.sure) for ls in load_parallel(smoke_suite, lang)[1]] for lang in langs}
+    first = pretrain.pair_examples(smoke_suite, tokenizer, cfg, gold)
+    n = len(calls)
+    assert n == 2 * len(gold)
+    again = pretrain.pair_examples(smoke_suite, tokenizer, cfg, gold)
+    assert again == first and len(calls) == n  # served from memory, equal
+    mono = pretrain.mono_examples(smoke_suite, tokenizer, 40)
+    assert pretrain.mono_examples(smoke_suite, tokenizer, 40) == mono
+    assert pretrain.mono_examples(smoke_suite, tokenizer, 5) == {
+        lang: [ids[:5] for ids in rows] for lang, rows in mono.items()
+    }

@@ -20,6 +20,7 @@ generator, the run store's orchestration or the notebook pipeline.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import math
 import time
 from dataclasses import asdict, dataclass
@@ -30,6 +31,7 @@ import torch
 
 from weamlib import formats
 from weamlib import objectives as obj
+from weamlib.digests import file_sha256, tokenizer_digest
 from weamlib.errors import ConfigError
 from weamlib.model import BertForWeamPreTraining, ModelSize, save_mlm
 from weamlib.precision import PRECISIONS, resolve
@@ -223,11 +225,31 @@ def mixture(per_lang: dict[str, list], total: int, smoothing: float, seed: int) 
 def mono_examples(suite, tokenizer, max_pieces: int) -> dict[str, list[tuple[int, ...]]]:
     """The suite's monolingual sentences as id tuples (no specials), per language."""
     out = {}
+    vocab = tokenizer_digest(tokenizer)
     for lang in suite_languages(suite):
         lines = [line for line in load_mono(suite, lang) if line.strip()]
-        ids = tokenizer(lines, add_special_tokens=False)["input_ids"]
+        digest = hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
+
+        def encode(lines=lines):
+            return tokenizer(lines, add_special_tokens=False)["input_ids"]
+
+        ids = _memo(("mono", digest, vocab), encode)
         out[lang] = [tuple(x[:max_pieces]) for x in ids if x]
     return out
+
+
+# Tokenised files of this process, by (what, content digest, tokenizer digest): the runs
+# of a build (and a worker's successive runs) tokenise each file once.
+_TOKENISED: dict[tuple, object] = {}
+_TOKENISED_MAX = 64
+
+
+def _memo(key: tuple, compute):
+    if key not in _TOKENISED:
+        while len(_TOKENISED) >= _TOKENISED_MAX:
+            _TOKENISED.pop(next(iter(_TOKENISED)))
+        _TOKENISED[key] = compute()
+    return _TOKENISED[key]
 
 
 def parallel_pairs(suite, lang: str):
@@ -248,16 +270,25 @@ def pair_examples(
     ``links[lang]``: the word links of every en-``lang`` pair, in corpus order.
     """
     out = {}
+    vocab = tokenizer_digest(tokenizer)
     for lang in suite_languages(suite)[1:]:
-        pairs, _ = parallel_pairs(suite, lang)
+        text, _ = parallel_paths(suite, lang)
+        digest = file_sha256(text)
+        pairs = _memo(("parallel", digest), lambda text=text: formats.read_parallel(text))
         keep = len(pairs) - cfg.heldout_pairs
         if keep < 1:
             raise ConfigError(
                 f"parameter 'heldout_pairs' ({cfg.heldout_pairs}) leaves no en-{lang} pair to"
                 f" train on ({len(pairs)} pairs)"
             )
-        src = encode_words(tokenizer, [s for s, _ in pairs[:keep]])
-        tgt = encode_words(tokenizer, [t for _, t in pairs[:keep]])
+
+        def encode(pairs=pairs, keep=keep):
+            return (
+                encode_words(tokenizer, [s for s, _ in pairs[:keep]]),
+                encode_words(tokenizer, [t for _, t in pairs[:keep]]),
+            )
+
+        src, tgt = _memo(("pairs", digest, vocab, keep), encode)
         out[lang] = [
             obj.make_pair_example(sc, tc, si, ti, wl, cfg.subword_alignment, cfg.max_pieces)
             for (si, sc), (ti, tc), wl in zip(src, tgt, links[lang][:keep], strict=True)
