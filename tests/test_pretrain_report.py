@@ -87,7 +87,10 @@ def test_benchmark_tables_and_texts():
              "load_average": [0.5, 0.4, 0.3]}  # fmt: skip
     speed = report.speed_table(bench)
     assert speed.loc["mlm", "× reference"] == 2.0 and list(speed.index)[0] == "reference"
-    assert "runs at 2.00× the reference's tokens/s (bar: ≥ 1.5×)" in report.speed_text(bench)
+    assert "runs at 2.00× the fp32 reference's tokens/s (bar: ≥ 3×)" in report.speed_text(bench)
+    assert "per real token" not in report.speed_text(bench)
+    per_token = report.speed_text({**bench, "weam_cost_over_mlm": 1.42})
+    assert "per real token, WEAM costs 1.42× the base MLM" in per_token
     assert "load average 0.5 at the start" in report.speed_text(bench)
     assert "a WEAM step costs 1.20× a TLM step." in report.speed_summary(bench)
     gpu = pd.DataFrame({
