@@ -23,8 +23,9 @@ from weamlib.align.corpus import (
     suite_pairs,
 )
 from weamlib.align.symmetrize import symmetrize_corpus
-from weamlib.runs import RunStore, atomic_write_json
-from weamlib.synth import ensure_suite
+from weamlib.core.atomicio import atomic_write_json
+from weamlib.store.runs import RunStore
+from weamlib.synth.suite import ensure_suite
 
 
 def main() -> None:

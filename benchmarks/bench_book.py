@@ -3,7 +3,7 @@ per stage.
 
 Builds a copy of book/ in a temporary folder (the repository's book is untouched), one
 chapter at a time so that each run the store finishes is attributed to the chapter that
-computed it (:mod:`weamlib.buildcost`), then the HTML. Prints, for both builds, seconds and
+computed it (:mod:`weamlib.store.buildcost`), then the HTML. Prints, for both builds, seconds and
 peak kernel memory per chapter, and the minutes each stage (pre-training, fine-tuning, …)
 cost inside each chapter.
 
@@ -22,8 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from weamlib import pipeline
-from weamlib.buildcost import finished_runs
+from weamlib.book import pipeline
+from weamlib.store.buildcost import finished_runs
 
 
 def timed_build(profile: str, book: Path, store: Path) -> dict:

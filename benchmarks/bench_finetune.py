@@ -7,7 +7,7 @@ initialisation (the weights do not change what a step costs):
 * ``reference``: the plain Hugging Face recipe: ``BertForSequenceClassification`` trained
   by ``Trainer`` with default ``TrainingArguments`` (fp32, AdamW, gradient clipping at 1.0,
   shuffled batches, ``DataCollatorWithPadding``), ``max_steps`` = ``--steps``;
-* ``fp32``: the study's fine-tuning path as the book runs it (:func:`weamlib.finetune.
+* ``fp32``: the study's fine-tuning path as the book runs it (:func:`weamlib.train.finetune.
   train_loop`, the profile's NLI head) at fp32;
 * ``bf16``: the same at ``precision="bf16"`` (autocast, fp32 master weights), where the
   machine has native bf16.
@@ -31,19 +31,19 @@ import time
 
 import torch
 
-from weamlib import finetune as ft
-from weamlib.precision import cpu_has_bf16
-from weamlib.pretrain_runs import study_tokenizer
-from weamlib.runs import RunStore
-from weamlib.settings import profile_settings, suite_profile
-from weamlib.suitefiles import load_nli
-from weamlib.synth import ensure_suite
+from weamlib.core.precision import cpu_has_bf16
+from weamlib.data.suitefiles import load_nli
+from weamlib.store.runs import RunStore
+from weamlib.study.settings import profile_settings, suite_profile
+from weamlib.synth.suite import ensure_suite
+from weamlib.train import finetune as ft
+from weamlib.train.pretrain_runs import study_tokenizer
 
 
 def _new_model(size, tokenizer, head: str, seed: int):
     from transformers import BertForSequenceClassification
 
-    from weamlib.heads import BertForPairClassification
+    from weamlib.models.heads import BertForPairClassification
 
     torch.manual_seed(seed)
     config = size.bert_config(tokenizer)

@@ -13,7 +13,7 @@ Stages, in real (non-padding) tokens per second:
   ``DataCollatorForLanguageModeling`` (vocabulary head over every position), on pairs
   encoded as one sequence;
 * ``mlm_control``, ``tlm``, ``word_aligned``, ``weam``: the study's objectives
-  (:mod:`weamlib.objectives`, :class:`weamlib.model.BertForWeamPreTraining`);
+  (:mod:`weamlib.models.objectives`, :class:`weamlib.models.model.BertForWeamPreTraining`);
 * ``finetune_nli``: ``BertForSequenceClassification``, pairs of up to 128 pieces;
 * ``finetune_qa``: ``BertForQuestionAnswering``, windows of 384 pieces.
 
@@ -43,8 +43,8 @@ from transformers import (
     DataCollatorForLanguageModeling,
 )
 
-from weamlib import objectives as obj
-from weamlib.model import BertForWeamPreTraining
+from weamlib.models import objectives as obj
+from weamlib.models.model import BertForWeamPreTraining
 
 SIZES = {
     "mbert": dict(vocab_size=119547, hidden_size=768, num_hidden_layers=12,

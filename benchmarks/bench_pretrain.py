@@ -42,7 +42,7 @@ slow down tenfold: ``--threads 1`` gives the steadiest figures). Compare figures
 run only: between two runs the machine's load changes more than most effects measured
 here. ``reference`` always runs in fp32 (the plain recipe); ours run at ``--precision``,
 by default the precision the profile's pre-training runs train at on this machine
-(:mod:`weamlib.precision`: ``auto`` is bf16 autocast with fp32 master weights where the
+(:mod:`weamlib.core.precision`: ``auto`` is bf16 autocast with fp32 master weights where the
 CPU multiplies bf16 natively); ``--bf16`` is ``--precision bf16``. ``--compile`` wraps every
 model in ``torch.compile(dynamic=True)`` and reports the warm-up (which includes the
 compilation) apart.
@@ -72,15 +72,16 @@ from pathlib import Path
 
 import torch
 
-from weamlib import objectives as obj
-from weamlib import pretrain, pretrain_runs
-from weamlib.model import BertForWeamPreTraining
-from weamlib.precision import PRECISIONS, autocast
-from weamlib.precision import resolve as resolve_precision
-from weamlib.runs import RunStore, atomic_write_json
-from weamlib.settings import profile_settings, suite_profile
-from weamlib.suitefiles import load_parallel, suite_languages
-from weamlib.synth import ensure_suite
+from weamlib.core.atomicio import atomic_write_json
+from weamlib.core.precision import PRECISIONS, autocast
+from weamlib.core.precision import resolve as resolve_precision
+from weamlib.data.suitefiles import load_parallel, suite_languages
+from weamlib.models import objectives as obj
+from weamlib.models.model import BertForWeamPreTraining
+from weamlib.store.runs import RunStore
+from weamlib.study.settings import profile_settings, suite_profile
+from weamlib.synth.suite import ensure_suite
+from weamlib.train import pretrain, pretrain_runs
 
 CASES = ("reference", "mlm", "tlm", "word_aligned", "weam")
 OURS = {"mlm": "base", "tlm": "tlm", "word_aligned": "word_aligned", "weam": "weam"}

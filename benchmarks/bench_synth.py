@@ -20,9 +20,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from weamlib.suitefiles import load_manifest, load_nli, load_qa, suite_specs
-from weamlib.synth import SynthConfig, build_suite
+from weamlib.data.suitefiles import load_manifest, load_nli, load_qa, suite_specs
 from weamlib.synth.baselines import naive_bayes_accuracy
+from weamlib.synth.suite import SynthConfig, build_suite
 
 PARTS = ("mono", "parallel", "nli", "qa")
 

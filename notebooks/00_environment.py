@@ -41,7 +41,7 @@ import torch
 from IPython.display import Markdown
 from myst_nb import glue
 
-from weamlib.environment import machine_info, package_versions
+from weamlib.study.environment import machine_info, package_versions
 
 torch.manual_seed(seed)
 

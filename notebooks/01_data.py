@@ -49,15 +49,18 @@ import pandas as pd
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from weamlib import plots
-from weamlib.paths import data_dir
-from weamlib.realsuite import real_profile, suite_table
-from weamlib.settings import suite_profile
-from weamlib.study import study_suite
-from weamlib.suitefiles import load_manifest, load_nli, suite_languages
-from weamlib.synth import Entity, Event, Place, ensure_suite, load_language, report
+from weamlib.core.paths import data_dir
+from weamlib.data.realsuite import real_profile, suite_table
+from weamlib.data.suitefiles import load_manifest, load_nli, suite_languages
+from weamlib.data.wordsplit import scheme
+from weamlib.study import plots
+from weamlib.study.experiments import study_suite
+from weamlib.study.settings import suite_profile
+from weamlib.synth import report
 from weamlib.synth.baselines import hypothesis_only_accuracy, premise_only_accuracy
-from weamlib.wordsplit import scheme
+from weamlib.synth.language import load_language
+from weamlib.synth.meaning import Entity, Event, Place
+from weamlib.synth.suite import ensure_suite
 
 plots.setup()
 suite = ensure_suite(suite_profile(profile), seed=seed)
@@ -217,11 +220,11 @@ if real_lengths is not None and len(real_lengths):
 #
 # Under `paper` and `paper-smoke` the models are pre-trained, fine-tuned and scored on
 # real data, written as a suite of the same layout as the synthetic one
-# (`weamlib.realsuite`), so the same code reads both. `paper` reads the paper's datasets
+# (`weamlib.data.realsuite`), so the same code reads both. `paper` reads the paper's datasets
 # (`weamlib fetch`); `paper-smoke` reads what the local data directory holds, with
 # stand-ins where the paper's files are absent (named in the table). Before alignment
 # each sentence of the parallel corpora is split into words as suits its language
-# (`weamlib.wordsplit`).
+# (`weamlib.data.wordsplit`).
 
 # %% tags=["hide-input"]
 if real_profile(profile):

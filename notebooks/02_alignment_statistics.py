@@ -72,7 +72,6 @@ import seaborn as sns
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from weamlib import plots
 from weamlib.align import report
 from weamlib.align.corpus import ensure_all_alignments, load_suite_pair, suite_pairs
 from weamlib.align.experiments import (
@@ -85,10 +84,11 @@ from weamlib.align.experiments import (
     suite_link_types,
     suite_tensions,
 )
-from weamlib.align.plots import plot_alignment_matrices, plot_distortions
-from weamlib.paths import data_dir
-from weamlib.settings import suite_profile
-from weamlib.synth import ensure_suite
+from weamlib.core.paths import data_dir
+from weamlib.study import plots
+from weamlib.study.alignment_plots import plot_alignment_matrices, plot_distortions
+from weamlib.study.settings import suite_profile
+from weamlib.synth.suite import ensure_suite
 
 plots.setup()
 suite = ensure_suite(suite_profile(profile), seed)

@@ -36,7 +36,7 @@
 #
 # The MLM control separates "more training" from "alignment": it sees exactly the
 # sentences the others see, without pairing. The Method page gives the equations; the
-# code is `weamlib.objectives`.
+# code is `weamlib.models.objectives`.
 #
 # Before any of this, the *regime* (model size and base training) is calibrated on the
 # base model alone, by English NLI dev accuracy after fine-tuning: a regime in which
@@ -90,15 +90,15 @@ benchmark_steps = 20
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from weamlib import calibration as calib
-from weamlib import plots
-from weamlib import pretrain_report as report
-from weamlib import settings as weam_settings
-from weamlib.benchmarks import ensure_benchmark, recorded_gpu_benchmarks
-from weamlib.pretrain_runs import loss_frame
-from weamlib.probe import plot_layers
-from weamlib.study import MODELS, nli_plan, pretrain_variants, study_suite
-from weamlib.suitefiles import load_nli, suite_languages
+from weamlib.data.suitefiles import load_nli, suite_languages
+from weamlib.eval.probe import plot_layers
+from weamlib.study import calibration as calib
+from weamlib.study import plots
+from weamlib.study import pretrain_report as report
+from weamlib.study import settings as weam_settings
+from weamlib.study.benchmarks import ensure_benchmark, recorded_gpu_benchmarks
+from weamlib.study.experiments import MODELS, nli_plan, pretrain_variants, study_suite
+from weamlib.train.pretrain_runs import loss_frame
 
 plots.setup()
 page = weam_settings.page_settings("03_pretraining", globals())  # validated
@@ -118,14 +118,14 @@ Markdown(report.about_models(settings, len(tokenizer), len(languages)))
 # Each candidate regime pre-trains a base model, which is then fine-tuned on English NLI
 # (the protocol below, fixed in advance) with several seeds. The candidates differ in
 # model size and in the NLI head: BERT's pooled `[CLS]` state, or the mean final states
-# of the two segments, `[u, v, |u − v|, u ⊙ v]` (`weamlib.heads`; the encoder still reads
+# of the two segments, `[u, v, |u − v|, u ⊙ v]` (`weamlib.models.heads`; the encoder still reads
 # the pair jointly). The choice is made on **English dev accuracy alone**: the target is
 # 85–97 %, high but below the ceiling, with a small seed spread. The other columns
 # describe the regime (how much the base model transfers zero-shot); they are not used to
 # choose. No continued objective is trained here, so the choice cannot favour one.
 #
 # Fine-tuning runs two epochs over the 15,000 English items with the study's own loop
-# (`weamlib.finetune.train_loop`, which replaced the Trainer: it fine-tuned 7-13 points
+# (`weamlib.train.finetune.train_loop`, which replaced the Trainer: it fine-tuned 7-13 points
 # lower, `benchmarks/recorded/calibration_probe4.md`). Two epochs are a budget chosen on
 # English dev of the base model (about 61 % after one epoch, 67 % after two, 68 % after
 # four); the results chapters fine-tune about two hundred times.

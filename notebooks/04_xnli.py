@@ -27,7 +27,7 @@
 #
 # * **Zero-shot:** fine-tuned on English only; the epoch is selected on English dev only;
 #   tested on every language. No target-language text reaches training or selection
-#   (a test in `tests/test_finetune.py` checks which files are read before selection ends).
+#   (a test in `tests/train/test_finetune.py` checks which files are read before selection ends).
 # * **Translate-train:** fine-tuned on the translated training sets (the suite's
 #   translate-train files carry translation noise). Translate-train-*all* by default:
 #   each English training item is replaced by its translation in one of the suite's
@@ -58,8 +58,9 @@ workers = 0
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from weamlib import plots, study
-from weamlib import settings as weam_settings
+from weamlib.study import experiments as study
+from weamlib.study import plots
+from weamlib.study import settings as weam_settings
 
 plots.setup()
 plan = weam_settings.page_settings("04_xnli", globals()).plan  # validated
@@ -130,7 +131,7 @@ Markdown(" ".join(study.headline(frame, "xnli", s) for s in plan.settings))
 # whatever it loses against English is the cost of the script alone.
 
 # %% tags=["hide-input"]
-from weamlib.realsuite import real_profile  # noqa: E402
+from weamlib.data.realsuite import real_profile  # noqa: E402
 
 if real_profile(profile):
     display(Markdown("Real data records no phenomena: this section is synthetic-suite only."))
@@ -146,7 +147,7 @@ else:
 # `paper` profile (real data, mBERT); a build of another profile marks them as not run.
 
 # %% tags=["hide-input"]
-from weamlib import published  # noqa: E402
+from weamlib.study import published  # noqa: E402
 
 published.beside(
     "xnli",

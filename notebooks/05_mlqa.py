@@ -25,14 +25,14 @@
 # task (who / what / where / when questions over short contexts of several events, with
 # distractors; SQuAD v1.1 format) and scored in every language with the official MLQA
 # metrics: exact match (EM) and token F1, the maximum over the gold answers, every
-# question counted, on a 0–100 scale (`weamlib.evaluate`; the synthetic languages get
+# question counted, on a 0–100 scale (`weamlib.train.metrics`; the synthetic languages get
 # the metric's language-neutral normalisation). Contexts longer than the window are read
 # in overlapping windows (doc stride) and the answer is the best span over all windows
-# (n-best decoding, `weamlib.qa`).
+# (n-best decoding, `weamlib.train.qa`).
 #
 # * **Zero-shot:** fine-tuned on English only; the epoch is selected on English dev only;
 #   tested on every language. No target-language text reaches training or selection
-#   (tests in `tests/test_finetune.py` check which files are read before selection ends).
+#   (tests in `tests/train/test_finetune.py` check which files are read before selection ends).
 # * **Translate-train:** fine-tuned on the translated training sets (the suite's
 #   translate-train files carry translation noise). Translate-train-*all* by default:
 #   each English training item is replaced by its translation in one of the seven
@@ -65,8 +65,9 @@ workers = 0
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from weamlib import plots, study
-from weamlib import settings as weam_settings
+from weamlib.study import experiments as study
+from weamlib.study import plots
+from weamlib.study import settings as weam_settings
 
 plots.setup()
 plan = weam_settings.page_settings("05_mlqa", globals()).plan  # validated
@@ -137,7 +138,7 @@ Markdown(" ".join(study.headline(frame, "mlqa", s) for s in plan.settings))
 # `paper` profile (real data, mBERT); a build of another profile marks them as not run.
 
 # %% tags=["hide-input"]
-from weamlib import published  # noqa: E402
+from weamlib.study import published  # noqa: E402
 
 published.beside(
     "mlqa",

@@ -38,8 +38,9 @@ workers = 0
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from weamlib import plots, study
-from weamlib import settings as weam_settings
+from weamlib.study import experiments as study
+from weamlib.study import plots
+from weamlib.study import settings as weam_settings
 
 plots.setup()
 weam_settings.page_settings("07_ablation_lambda", globals())  # validated

@@ -23,7 +23,7 @@
 #
 # One row per claim about the paper (DESIGN §1): the measured effect (a paired difference
 # over fine-tuning seeds, in points) with its 95 % interval, and a verdict computed by
-# `weamlib.claims` from the runs of the previous chapters (the same runs, read from the
+# `weamlib.claims.ledger` from the runs of the previous chapters (the same runs, read from the
 # run store). The test that decides a claim is one click away: its id in the table opens
 # its note below the table. The verdicts:
 #
@@ -37,7 +37,7 @@
 # XNLI is scored by accuracy, MLQA by F1. The seeds are fine-tuning seeds; each model is
 # one pre-training run. C9 and C11 are settings, not findings: their rows test whether the
 # results depend on them. The rules, one function each, are tested in
-# `tests/test_claims.py`.
+# `tests/claims/test_ledger.py`.
 
 # %% tags=["parameters"]
 profile = "default"
@@ -51,8 +51,10 @@ import pandas as pd
 from IPython.display import HTML, Markdown, display
 from myst_nb import glue
 
-from weamlib import claims, plots, study
-from weamlib import settings as weam_settings
+from weamlib.claims import ledger as claims
+from weamlib.study import experiments as study
+from weamlib.study import plots
+from weamlib.study import settings as weam_settings
 
 plots.setup()
 weam_settings.page_settings("09_claims", globals())  # validated

@@ -42,7 +42,7 @@ import pandas as pd
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from weamlib import plots
+from weamlib.study import plots
 
 plots.setup()
 
@@ -72,7 +72,7 @@ plt.show()
 # differed from it) and the versions of the packages that compute and render the book.
 
 # %% tags=["hide-input"]
-from weamlib.environment import git_commit, package_versions
+from weamlib.study.environment import git_commit, package_versions
 
 pd.Series(
     {"git commit": git_commit(), "python": report["python"],
@@ -92,8 +92,8 @@ pd.Series(
 # %% tags=["hide-input"]
 import time
 
-from weamlib.buildcost import finished_runs, stage_table
-from weamlib.paths import cache_dir
+from weamlib.core.paths import cache_dir
+from weamlib.store.buildcost import finished_runs, stage_table
 
 build_started = time.time() - table["seconds"].sum() - 60  # this page starts last
 stages = stage_table(finished_runs(cache_dir(), since=build_started))

@@ -24,7 +24,7 @@ def shared_data() -> Path:
 
 @pytest.fixture
 def run_store(tmp_path, monkeypatch):
-    from weamlib.runs import RunStore
+    from weamlib.store.runs import RunStore
 
     monkeypatch.setenv("WEAM_CACHE", str(tmp_path / "runs"))
     return RunStore(tmp_path / "runs")
@@ -54,7 +54,7 @@ def save_tiny_bert(folder, tokenizer, layers: int = 1, seed: int = 0):
 def build_isolated_book(tmp_path_factory, profile: str) -> dict:
     """The whole book of ``profile``, built into a temporary copy of book/ with a fresh run
     store: ``{"dir", "report", "cache"}``."""
-    from weamlib import pipeline
+    from weamlib.book import pipeline
 
     book = tmp_path_factory.mktemp(f"book-{profile}")
     pipeline.copy_book_sources(book)

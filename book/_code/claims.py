@@ -1,1 +1,1 @@
-../../src/weamlib/claims.py
+../../src/weamlib/claims/ledger.py

@@ -1,1 +1,1 @@
-../../src/weamlib/finetune.py
+../../src/weamlib/train/finetune.py

@@ -1,1 +1,1 @@
-../../src/weamlib/heads.py
+../../src/weamlib/models/heads.py

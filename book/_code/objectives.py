@@ -1,1 +1,1 @@
-../../src/weamlib/objectives.py
+../../src/weamlib/models/objectives.py

@@ -1,3 +1,3 @@
-from weamlib.cli import main
+from weamlib.cli.main import main
 
 raise SystemExit(main())

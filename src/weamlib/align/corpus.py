@@ -23,9 +23,9 @@ from weamlib.align.eflomal_wrapper import EflomalConfig, eflomal_align
 from weamlib.align.fastalign import FastAlignConfig, fastalign
 from weamlib.align.metrics import alignment_scores
 from weamlib.align.symmetrize import check_method, symmetrize_corpus
-from weamlib.errors import ConfigError, DataFormatError
-from weamlib.runkinds import RunSpec
-from weamlib.runs import Run, RunStore
+from weamlib.core.errors import ConfigError, DataFormatError
+from weamlib.store.runkinds import RunSpec
+from weamlib.store.runs import Run, RunStore
 
 Link = tuple[int, int]
 Pairs = Sequence[tuple[Sequence[str], Sequence[str]]]
@@ -111,7 +111,7 @@ class Alignment:
 
 
 def _read_links(path: Path, lengths: list[tuple[int, int]]) -> list[list[Link]]:
-    from weamlib.formats import read_pharaoh
+    from weamlib.data.formats import read_pharaoh
 
     return [sorted(ls.sure) for ls in read_pharaoh(path, one_based=False, lengths=lengths)]
 
@@ -120,7 +120,7 @@ def directional_run(
     pairs: Pairs, aligner: str = "eflomal", seed: int = 0, store: RunStore | None = None, **opts
 ) -> Run:
     """The cached directional run for this corpus and aligner config (kind ``"align"``)."""
-    from weamlib.formats import write_pharaoh
+    from weamlib.data.formats import write_pharaoh
 
     check_pairs(pairs)
     cfg = aligner_config(aligner, **opts)
@@ -200,7 +200,7 @@ def suite_pairs(suite_path: str | Path) -> list[str]:
 
 def load_suite_pair(suite_path: str | Path, lang_pair: str) -> tuple[list, list]:
     """(sentence pairs, gold LinkSets) of a suite's language pair, indices checked."""
-    from weamlib.formats import read_parallel, read_pharaoh
+    from weamlib.data.formats import read_parallel, read_pharaoh
 
     text, gold_path = suite_files(suite_path, lang_pair)
     pairs = read_parallel(text)
@@ -224,7 +224,7 @@ def ensure_alignments(
     ``run.results`` has ``n_pairs``, ``seconds`` (of the aligner) and, when the suite has
     ``{lang_pair}.gold``, ``precision``/``recall``/``aer`` of ``links.txt`` against it.
     """
-    from weamlib.formats import read_parallel, read_pharaoh, write_pharaoh
+    from weamlib.data.formats import read_parallel, read_pharaoh, write_pharaoh
 
     if symmetrize is not None:
         check_method(symmetrize)
@@ -297,6 +297,6 @@ def ensure_all_alignments(
 
 def load_links(run: Run, name: str = "links.txt") -> list[list[Link]]:
     """The links of an ``ensure_alignments`` run (``links.txt``, ``forward.txt`` or ``reverse.txt``)."""
-    from weamlib.formats import read_pharaoh
+    from weamlib.data.formats import read_pharaoh
 
     return [sorted(ls.sure) for ls in read_pharaoh(run.file(name), one_based=False)]

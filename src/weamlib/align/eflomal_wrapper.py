@@ -25,8 +25,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from weamlib.errors import ConfigError
-from weamlib.paths import cache_dir
+from weamlib.core.errors import ConfigError
+from weamlib.core.paths import cache_dir
 
 Link = tuple[int, int]
 SHIM_SOURCE = Path(__file__).with_name("eflomal_seed.c")

@@ -8,17 +8,11 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from weamlib.align.corpus import (
-    Pairs,
-    align_corpus,
-    aligner_config,
-    corpus_digest,
-    directional_run,
-)
+from weamlib.align.corpus import Pairs, align_corpus, aligner_config, corpus_digest, directional_run
 from weamlib.align.metrics import alignment_scores
 from weamlib.align.stats import fertility_summary
 from weamlib.align.symmetrize import symmetrize_corpus
-from weamlib.runs import RunStore
+from weamlib.store.runs import RunStore
 
 # Dou & Neubig (2021), "Word Alignment by Fine-tuning Embeddings on Parallel Corpora":
 # AER (%) of statistical aligners trained on large bitext (literature values).
@@ -320,7 +314,7 @@ def suite_fertility(
     so a re-run neither loads the tokenizer nor re-tokenises."""
     from dataclasses import asdict
 
-    from weamlib.tokenize import TokenizerConfig, ensure_tokenizer, mono_files
+    from weamlib.data.tokenize import TokenizerConfig, ensure_tokenizer, mono_files
 
     length = {}
 
@@ -348,7 +342,7 @@ def load_real_training(
     """A gold set's sentences plus up to ``max_extra`` pairs of real bitext for that language
     pair, oriented like the gold set: (pairs, gold LinkSets, info). The gold sentences come
     first, so gold sentence ``k`` is training pair ``k``."""
-    from weamlib.data import load_gold_alignment, load_parallel_real
+    from weamlib.data.datasets import load_gold_alignment, load_parallel_real
 
     pairs, gold = load_gold_alignment(pair, data_dir)
     xx = next(lang for lang in pair.split("-") if lang != "en")
@@ -384,8 +378,8 @@ def fertility_by_language(tokenizer, suite_path: str | Path, max_lines: int = 20
 
     Rows: ``{"lang", "n_words", "mean", "share_1" .. "share_5"}`` (see ``fertility_summary``).
     """
-    from weamlib.formats import split_tokens
-    from weamlib.tokenize import mono_files, word_pieces_batch
+    from weamlib.data.formats import split_tokens
+    from weamlib.data.tokenize import mono_files, word_pieces_batch
 
     rows = []
     for path in mono_files(suite_path):

@@ -28,7 +28,7 @@ import numba
 import numpy as np
 from scipy.special import digamma
 
-from weamlib.errors import ConfigError
+from weamlib.core.errors import ConfigError
 
 Link = tuple[int, int]
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from weamlib.errors import ConfigError
+from weamlib.core.errors import ConfigError
 
 Link = tuple[int, int]
 MODES = ("first", "all")
@@ -117,7 +117,7 @@ def project_with_tokenizer(
     mode: str = "first",
 ) -> tuple[list[Link], list[int], list[int]]:
     """Project word links with an HF fast tokenizer: (subword links, src counts, tgt counts)."""
-    from weamlib.tokenize import word_pieces
+    from weamlib.data.tokenize import word_pieces
 
     src_counts, tgt_counts = word_pieces(tokenizer, src_words), word_pieces(tokenizer, tgt_words)
     return project_links(links, src_counts, tgt_counts, mode), src_counts, tgt_counts

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from weamlib.errors import ConfigError
+from weamlib.core.errors import ConfigError
 
 Link = tuple[int, int]
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import yaml
 
-from weamlib.errors import ConfigError
-from weamlib.paths import repo_root
+from weamlib.core.errors import ConfigError
+from weamlib.core.paths import repo_root
 from weamlib.synth.meaning import concept_inventory, is_name, name_text
 from weamlib.synth.scripts import ALPHABETIC, SCRIPTS, SyllableRenderer, render_letters
 

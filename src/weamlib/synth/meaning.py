@@ -19,7 +19,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, replace
 
-from weamlib.errors import ConfigError
+from weamlib.core.errors import ConfigError
 
 # --- the concept inventory -------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from weamlib.suitefiles import (
+from weamlib.data.suitefiles import (
     load_manifest,
     load_mono,
     load_nli,
@@ -176,7 +176,7 @@ def real_data_summary(data_dir=None) -> tuple[pd.DataFrame, pd.DataFrame]:
     Returns ``(counts, lengths)``: item counts, and one row per item with its dataset,
     language and length in characters (premise + hypothesis; context).
     """
-    from weamlib import data
+    from weamlib.data import datasets as data
 
     present = data.available_real_datasets(data_dir)
     counts, lengths = [], []

@@ -46,7 +46,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, replace
 from itertools import accumulate
 
-from weamlib.errors import ConfigError
+from weamlib.core.errors import ConfigError
 from weamlib.synth.inference import (
     CONTRADICTION,
     ENTAILMENT,

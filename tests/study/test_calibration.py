@@ -1,0 +1,174 @@
+"""The calibration's summary and decision rule on hand-built scores."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from weamlib.core.errors import ConfigError
+from weamlib.study import calibration as calib
+
+
+def _scores():
+    rows = []
+    for cand, en_dev, xx in (
+        ("small", [80.0, 84.0], [40.0, 30.0]),
+        ("big", [90.0, 88.0], [34.0, 36.0]),
+    ):
+        for seed, (dev, other) in enumerate(zip(en_dev, xx, strict=True)):
+            rows.append(
+                {"candidate": cand, "seed": seed, "split": "dev", "language": "en", "value": dev}
+            )
+            rows.append(
+                {"candidate": cand, "seed": seed, "split": "dev", "language": "xx", "value": 99.0}
+            )
+            rows.append(
+                {
+                    "candidate": cand,
+                    "seed": seed,
+                    "split": "test",
+                    "language": "en",
+                    "value": dev - 1,
+                }
+            )
+            rows.append(
+                {"candidate": cand, "seed": seed, "split": "test", "language": "xx", "value": other}
+            )
+            rows.append(
+                {
+                    "candidate": cand,
+                    "seed": seed,
+                    "split": "test",
+                    "language": "yy",
+                    "value": other + 2,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def test_summary_means_and_spread():
+    table = calib.summary(_scores()).set_index("candidate")
+    assert table.loc["small", "en dev"] == pytest.approx(82.0)
+    assert table.loc["small", "en dev SD"] == pytest.approx(2 * 2**0.5)
+    assert table.loc["big", "en test"] == pytest.approx(88.0)
+    assert table.loc["small", "xx"] == pytest.approx(35.0)
+    assert table.loc["small", "others (mean)"] == pytest.approx(36.0)
+
+
+def test_choice_uses_english_dev_only():
+    scores = _scores()
+    decision = calib.choose(calib.summary(scores))
+    assert decision == {
+        "candidate": "big",
+        "en_dev": 89.0,
+        "in_target": True,
+        "target": (85.0, 97.0),
+    }
+    # target-language results do not move the choice
+    scores.loc[(scores.candidate == "small") & (scores.language != "en"), "value"] = 100.0
+    assert calib.choose(calib.summary(scores))["candidate"] == "big"
+    # below the band is reported as such
+    low = scores.assign(value=scores.value - 30)
+    assert calib.choose(calib.summary(low))["in_target"] is False
+
+
+def test_candidate_specs_are_checked():
+    with pytest.raises(ConfigError, match="unknown"):
+        calib.Candidate.from_dict({"name": "x", "model": {}, "base": {}, "lr": 1})
+    with pytest.raises(ConfigError, match="steps"):
+        calib.Candidate.from_dict({"name": "x", "model": {}, "base": {"steps": 0}})
+    with pytest.raises(ConfigError):
+        calib.choose(pd.DataFrame(columns=["candidate", "en dev"]))
+
+
+def test_above_chance_uses_binomial_error():
+    scores = _scores()
+    # 900 items: SE = 1.57 points, so chance + 2 SE = 36.5
+    assert calib.above_chance(scores, "small", 900) == ["yy"]  # xx 35.0, yy 37.0
+    assert calib.above_chance(scores, "big", 900) == ["yy"]  # xx 35.0, yy 37.0
+    assert calib.above_chance(scores, "big", 100) == []
+
+
+def test_paired_difference_by_seed():
+    scores = _scores()  # small: 80, 84; big: 90, 88 on English dev
+    d = calib.paired_difference(scores, "big", "small")
+    assert d["diff"] == pytest.approx(7.0) and d["n"] == 2
+    # differences 10 and 4: SD 4.243, t(0.975, 1) = 12.706 -> half width 38.12
+    assert d["high"] - d["diff"] == pytest.approx(12.7062 * 4.2426 / 2**0.5, rel=1e-3)
+    assert d["inconclusive"] is True
+    one = calib.paired_difference(scores[scores.seed == 0], "big", "small")
+    assert one["n"] == 1 and one["inconclusive"] is True
+
+
+def test_candidates_may_change_fine_tuning_and_share_a_base_model(monkeypatch):
+    from weamlib.study import calibration as calib
+
+    spec = {"name": "A", "model": {"layers": 1}, "base": {"steps": 10}}
+    a = calib.Candidate.from_dict({**spec, "finetune": {"head": "pair-mean"}})
+    assert dict(a.finetune) == {"head": "pair-mean"}
+    with pytest.raises(ConfigError, match="head"):
+        calib.Candidate.from_dict({**spec, "finetune": {"head": "max"}})
+    with pytest.raises(ConfigError, match="finetune"):
+        calib.Candidate.from_dict({**spec, "finetune": {"nope": 1}})
+    jobs = []
+
+    def fake_parallel(fn, job_list, workers=None, labels=None):
+        jobs.append((fn.__name__, len(job_list)))
+        if fn.__name__ == "_base_job":
+            return [("/x", {"parameters": 1, "final_loss": 1.0, "seconds": 1.0,
+                            "tokens_per_second": 1.0})] * len(job_list)  # fmt: skip
+        return [{"scores": {"accuracy": {"dev": {"en": 50.0}}}}] * len(job_list)
+
+    monkeypatch.setattr(calib, "run_parallel", fake_parallel)
+    cands = [
+        {**spec, "name": "A cls"},
+        {**spec, "name": "A pair", "finetune": {"head": "pair-mean"}},
+    ]
+    bases, scores = calib.evaluate_candidates("suite", cands, 50, {"epochs": 1}, [0, 1])
+    assert jobs == [("_base_job", 1), ("_finetune_job", 4)]  # one base model for both
+    assert list(bases["fine-tuning"]) == ["shared", "head=pair-mean"]
+    assert len(scores) == 4
+
+
+def _candidates():
+    return [
+        {"name": "small", "model": {"layers": 1}, "base": {"steps": 10}},
+        {"name": "big", "model": {"layers": 2}, "base": {"steps": 10},
+         "finetune": {"head": "pair-mean"}},
+    ]  # fmt: skip
+
+
+def _bases():
+    return pd.DataFrame({"candidate": ["small", "big"], "minutes": [1.0, 4.0]})
+
+
+def test_outcome_when_the_profile_runs_another_candidate():
+    scores = _scores()
+    out = calib.outcome(
+        calib.summary(scores), scores, _bases(), _candidates(), {"layers": 1}, {"steps": 10},
+        "cls", n_test=10_000, n_languages=3, n_seeds=5,
+    )  # fmt: skip
+    assert out.decision["candidate"] == "big" and not out.matches and out.used == "small"
+    assert out.text.startswith("The rule picks **big**, with 89.0 % English dev accuracy")
+    assert "Against small, the English dev difference is +7.0 points" in out.text
+    assert "**below the 85–97 % target**" not in out.text  # 89 % is inside it
+    assert "**The profile's settings are not this regime**" in out.text
+    assert out.budget.startswith("The profile runs **small**: 82.0 % English dev, 7.0 points")
+    assert "took 4.0 min to pre-train against 1.0 min" in out.budget and "5 seeds" in out.budget
+    assert out.summary.endswith(
+        "the profile runs **small** instead (a budget decision, explained above)."
+    )
+
+
+def test_outcome_when_the_profile_runs_the_pick():
+    scores = _scores()
+    out = calib.outcome(
+        calib.summary(scores), scores, _bases(), _candidates(), {"layers": 2}, {"steps": 10},
+        "pair-mean", n_test=50, n_languages=3, n_seeds=2,
+    )  # fmt: skip
+    assert out.matches and out.used == "big" and out.budget == ""
+    assert out.text.endswith("The profile's settings are this regime.")
+    assert "does not transfer" in out.text  # 35 % on 50 items is within two SE of chance
+    assert out.summary.endswith("target 85–97 %); the profile runs that regime.")
+    assert calib.runs_candidate(_candidates()[0], {"layers": 1}, {"steps": 10}, "cls")
+    assert not calib.runs_candidate(_candidates()[0], {"layers": 1}, {"steps": 10}, "pair-mean")

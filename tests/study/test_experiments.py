@@ -1,0 +1,299 @@
+"""The study's experiment plans and tables (weamlib.study.experiments), on hand-made frames."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from weamlib.core.errors import ConfigError
+from weamlib.study import experiments as study
+from weamlib.train.finetune import NLIFinetuneConfig, QAFinetuneConfig
+
+LANGS = ["en", "vela", "dorn"]
+
+
+def frame(effects, seeds=(0, 1, 2, 3, 4), task="xnli", metric="accuracy", setting="zero-shot"):
+    """Scores = 50 + model effect + a per-seed shift shared by all models (what pairing
+    cancels) + 10 for English."""
+    shift = {0: -3.0, 1: 2.0, 2: 0.5, 3: 4.0, 4: -1.0}
+    rows = []
+    for model, effect in effects.items():
+        for seed in seeds:
+            for lang in LANGS:
+                for split in ("dev", "test"):
+                    value = 50 + effect + shift[seed] + (10 if lang == "en" else 0)
+                    rows.append(dict(model=model, task=task, setting=setting, language=lang,
+                                     split=split, seed=seed, metric=metric, value=value))  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_plan_from_parameters_validates_and_keeps_seeds_apart():
+    plan = study.FinetunePlan.from_parameters(
+        "xnli", {"finetune": {"head": "pair-mean", "epochs": 1}, "seeds": [0, 1, 2]}
+    )
+    assert isinstance(plan.config, NLIFinetuneConfig) and plan.config.head == "pair-mean"
+    assert plan.seeds == (0, 1, 2) and plan.settings == ("zero-shot", "translate-train")
+    qa = study.FinetunePlan.from_parameters(
+        "mlqa", {"finetune": {"max_length": 128, "doc_stride": 32, "max_query_length": 32}}
+    )
+    assert isinstance(qa.config, QAFinetuneConfig) and qa.config.max_length == 128
+    with pytest.raises(ConfigError, match="'seed'"):
+        study.FinetunePlan.from_parameters("xnli", {"finetune": {"seed": 3}})
+    with pytest.raises(ConfigError, match="seeds"):
+        study.FinetunePlan.from_parameters("xnli", {"seeds": [0, 0]})
+    with pytest.raises(ConfigError, match="unknown setting 'few-shot'"):
+        study.FinetunePlan.from_parameters("xnli", {"settings": ["few-shot"]})
+    with pytest.raises(ConfigError, match="head"):
+        study.FinetunePlan.from_parameters("xnli", {"finetune": {"head": "max"}})
+    with pytest.raises(ConfigError, match="unknown task"):
+        study.FinetunePlan.from_parameters("pos", {})
+
+
+def test_profile_plans_read_the_chapters():
+    plan = study.nli_plan("smoke")
+    assert plan.seeds == tuple(study.chapter_parameters("04_xnli", "smoke")["seeds"])
+    assert len(plan.seeds) >= 2
+    default = study.nli_plan("default")
+    assert len(default.seeds) >= 5  # every table cell: at least five fine-tuning seeds
+    assert len(study.qa_plan("default").seeds) >= 5
+
+
+def test_jobs_cover_models_settings_seeds_and_per_language_runs(tmp_path):
+    import json
+
+    suite = tmp_path / "suite"
+    suite.mkdir()
+    (suite / "manifest.json").write_text(json.dumps({"languages": LANGS}))
+    plan = study.FinetunePlan("xnli", NLIFinetuneConfig(), (0, 1))
+    jobs = study._jobs({"a": "A", "b": "B"}, suite, plan)
+    per = study._jobs({"a": "A"}, suite, study.FinetunePlan(
+        "xnli", NLIFinetuneConfig(), (0,), ("translate-train",), per_language=True))  # fmt: skip
+    assert len(jobs) == 2 * 2 * 2
+    assert {(j.name, j.setting, j.cfg.seed) for j in jobs} == {
+        (m, s, seed) for m in "ab" for s in ("zero-shot", "translate-train") for seed in (0, 1)
+    }
+    assert all(j.languages is None for j in jobs)  # the synthetic suite: all its languages
+    assert [(j.languages, j.train_languages) for j in per] == [
+        (("en", "vela"), ("vela",)),
+        (("en", "dorn"), ("dorn",)),
+    ]
+    # a real suite scores each task in its own languages
+    (suite / "manifest.json").write_text(
+        json.dumps(
+            {"kind": "real", "languages": LANGS, "tasks": {"nli": LANGS, "qa": ["en", "dorn"]}}
+        )  # fmt: skip
+    )
+    qa = study._jobs({"a": "A"}, suite, study.FinetunePlan("mlqa", QAFinetuneConfig(), (0,)))
+    assert [j.languages for j in qa] == [("en", "dorn")] * 2
+
+
+def test_finetune_grid_computes_only_what_the_store_lacks(monkeypatch, tmp_path):
+    from weamlib.store.runs import Run
+
+    done = {}
+    results = {"scores": {"accuracy": {"test": {"en": 60.0, "vela": 40.0}}}}
+
+    def cached(self, store):
+        key = (self.name, self.setting, self.cfg.seed)
+        if key not in done:
+            return None
+        return Run(tmp_path, {"task": "xnli", "setting": self.setting, "seed": self.cfg.seed},
+                   results)  # fmt: skip
+
+    calls = []
+
+    def fake_parallel(fn, jobs, workers=None, labels=None):
+        for chunk, _root in jobs:
+            calls.append(len(chunk))
+            for j in chunk:
+                done[(j.name, j.setting, j.cfg.seed)] = True
+        return []
+
+    monkeypatch.setattr(study._Job, "cached", cached)
+    monkeypatch.setattr(study, "run_parallel", fake_parallel)
+    monkeypatch.setattr(study, "_jobs", lambda models, suite, plan, columns=None: [
+        study._Job(m, "xnli", m, "s", NLIFinetuneConfig(seed=s), "zero-shot", None, None)
+        for m in models for s in plan.seeds
+    ])  # fmt: skip
+    plan = study.FinetunePlan("xnli", NLIFinetuneConfig(), (0, 1, 2), ("zero-shot",))
+    done[("a", "zero-shot", 1)] = True
+    out = study.finetune_grid({"a": "A"}, "s", plan, chunk=2)
+    assert calls == [2]  # seeds 0 and 2: the cached seed 1 is not recomputed
+    assert sorted(out.seed.unique()) == [0, 1, 2] and len(out) == 3 * 2
+    out = study.finetune_grid({"a": "A"}, "s", plan)
+    assert calls == [2]  # everything cached now: nothing started
+
+
+def test_summary_table_means_and_sd_over_seeds():
+    f = frame({"base": 0.0, "weam": 3.0})
+    text, means = study.summary_table(f, "xnli", "zero-shot")
+    shift_mean = np.mean([-3.0, 2.0, 0.5, 4.0, -1.0])
+    assert means.loc["weam", "vela"] == pytest.approx(53 + shift_mean)
+    assert means.loc["base", "en"] == pytest.approx(60 + shift_mean)
+    assert means.loc["weam", "avg"] == pytest.approx(53 + shift_mean)  # English left out
+    assert list(text.index) == ["base (“mBERT”)", "WEAM"]
+    sd = np.std([-3.0, 2.0, 0.5, 4.0, -1.0], ddof=1)
+    assert text.loc["WEAM", "vela"] == f"{53 + shift_mean:.1f} ± {sd:.1f}"
+    with pytest.raises(ValueError, match="no mlqa"):
+        study.summary_table(f, "mlqa", "zero-shot")
+
+
+def test_paired_table_cancels_the_shared_seed_shift():
+    f = frame({"base": 0.0, "tlm": 1.0, "weam": 3.0})
+    table = study.paired_table(f, "xnli", "zero-shot").set_index("difference")
+    row = table.loc["WEAM − TLM"]
+    assert row["mean"] == pytest.approx(2.0)
+    assert row["95 % low"] == pytest.approx(2.0) and row["95 % high"] == pytest.approx(2.0)
+    assert row["excludes 0"] and row["seeds"] == 5
+    assert "WEAM − word-aligned" not in table.index  # a model without runs is skipped
+
+
+def test_level_table_and_best_level():
+    parts = []
+    for level, effect in ((0.15, 0.0), (0.3, 2.0), (0.5, -1.0)):
+        parts.append(frame({"weam": effect}).assign(factor="mask_prob", level=level))
+    f = pd.concat(parts, ignore_index=True)
+    best = study.best_level(f, "mask_prob")
+    assert best["level"] == 0.3 and best["at"][0.15] == pytest.approx(best["mean"] - 2.0)
+    table = study.level_table(f, "mask_prob", 0.3)
+    assert table.loc[0.15, "− 0.3 (95 % interval)"] == "-2.0 (-2.0 to -2.0)"
+    assert table.loc[0.3, "seeds"] == 5
+
+
+def test_ablation_refuses_unknown_factors_and_repeated_levels():
+    with pytest.raises(ConfigError, match="unknown ablation factor 'depth'"):
+        study.ablation_results("smoke", "depth", [1, 2])
+    with pytest.raises(ConfigError, match="distinct"):
+        study.ablation_results("smoke", "mask_prob", [0.3, 0.3])
+
+
+def test_headline_reports_the_numbers_of_the_frame():
+    f = pd.concat([frame({"base": 0.0, "tlm": 1.0, "weam": 3.0})], ignore_index=True)
+    text = study.headline(f, "xnli")
+    assert "highest non-English average is WEAM's" in text
+    assert "WEAM − TLM: +2.0 points (95 % interval +2.0 to +2.0; excludes 0)" in text
+    assert "word-aligned" not in text  # no runs, no sentence
+
+
+def test_published_baselines_are_shown_and_unrun_rows_marked():
+    from weamlib.study import published
+
+    xnli = published.load("xnli")
+    assert xnli["scores"]["en"] == 82.1 and len(xnli["scores"]) == 15
+    assert published.load("mlqa")["exact_match"]["zh"] == 37.3
+    table = published.beside("mlqa", None, "default")
+    assert list(table.columns) == ["en", "es", "de", "ar", "hi", "vi", "zh"]
+    assert table.iloc[0]["en"] == "77.7"
+    assert "not run" in table.iloc[1]["en"] and "default" in table.iloc[1]["en"]
+    ours = pd.DataFrame({"en": [80.0], "es": [60.0]}, index=["WEAM"])
+    table = published.beside("mlqa", ours, "paper")
+    assert table.loc["WEAM (this build)", "es"] == "60.0"
+    assert table.loc["WEAM (this build)", "de"] == "not run"
+    with pytest.raises(ValueError, match="unknown task"):
+        published.load("pos")
+
+
+def test_each_results_chapter_opens_with_its_own_numbers():
+    """Chapters 04–07 open with summaries of their own headline numbers, not one template."""
+    zs = frame({"base": 0.0, "tlm": 1.0, "word_aligned": 1.5, "weam": 3.0})
+    tt = frame({"base": 4.0, "tlm": 4.5, "weam": 5.0}, setting="translate-train")
+    xnli = study.xnli_summary(pd.concat([zs, tt], ignore_index=True),
+                              ["zero-shot", "translate-train"])  # fmt: skip
+    lines = xnli.split("\n")
+    assert len(lines) == 3 and all(line.startswith("* ") for line in lines)
+    # English test: 60.0 + effect + mean seed shift 0.5
+    assert lines[0] == (
+        "* English test accuracy, the language fine-tuned on: 60.5–63.5 % across models"
+        " (chance 33.3 %). Zero-shot, the other languages average 50.5 % for the base model,"
+        " 53.5 % at best (WEAM)."
+    )
+    assert "WEAM − TLM +2.0 [+2.0, +2.0]; WEAM − word-aligned +1.5 [+1.5, +1.5]" in lines[1]
+    assert lines[2] == (
+        "* Translate-train: the highest non-English average is WEAM's (55.5 %); WEAM"
+        " zero-shot − translate-train: -2.0 [-2.0, -2.0] points."
+    )
+    qa = frame({"base": 0.0, "tlm": 2.0, "weam": 1.0}, task="mlqa", metric="f1")
+    em = frame({"base": -5.0, "tlm": -3.0, "weam": -4.0}, task="mlqa", metric="exact_match")
+    mlqa = study.mlqa_summary(pd.concat([qa, em], ignore_index=True), ["zero-shot"])
+    assert mlqa.startswith("* English test f1, the language fine-tuned on: 60.5–62.5 across"
+                           " models (exact match 55.5–57.5).")  # fmt: skip
+    assert "* Zero-shot F1 paired differences (points, 95 % interval): TLM − base" in mlqa
+    assert "Translate-train" not in mlqa and xnli != mlqa
+
+    parts = [frame({"weam": e}).assign(factor="lambda_", level=lv)
+             for lv, e in ((0.0, 0.0), (1.0, 2.0), (2.0, 1.0))]  # fmt: skip
+    lam = study.level_summary(pd.concat(parts, ignore_index=True), "lambda_", 1.0, "λ",
+                              baseline=(0.0, "no cross-lingual prediction"))  # fmt: skip
+    assert lam.split("\n") == [
+        "* Non-English zero-shot XNLI accuracy by λ: 0.0: 50.5 %; 1.0: 52.5 %; 2.0: 51.5 %."
+        " The highest is at λ = 1.0; the paper's λ = 1.0 gives 52.5 %.",
+        "* Each λ − λ = 1.0 (points, 95 % interval): 0.0: -2.0 [-2.0, -2.0]; 2.0: -1.0"
+        " [-1.0, -1.0].",
+        "* λ = 1.0 − λ = 0.0 (no cross-lingual prediction): +2.0 [+2.0, +2.0] points.",
+    ]
+
+
+def test_main_results_fine_tune_every_pretraining_seed_and_label_its_rows(monkeypatch):
+    seen = []
+
+    def fake_models(profile, store=None, workers=None, pretrain_seed=None):
+        return {"base": f"base-{pretrain_seed}", "weam": f"weam-{pretrain_seed}"}
+
+    def fake_grid(models, suite, plan, store=None, workers=None, columns=None):
+        seen.append(dict(models))
+        rows = []
+        for name in models:
+            for seed in plan.seeds:
+                rows.append(dict(model=name, task="xnli", setting="zero-shot", language="vela",
+                                 split="test", seed=seed, metric="accuracy", value=40.0,
+                                 **columns[name]))  # fmt: skip
+        return pd.DataFrame(rows)
+
+    monkeypatch.setattr(study, "study_models", fake_models)
+    monkeypatch.setattr(study, "finetune_grid", fake_grid)
+    monkeypatch.setattr(study, "study_suite", lambda profile, store=None: "suite")
+    seeds = study.pretrain_seeds("smoke")
+    assert len(seeds) >= 2
+    out = study.main_results("smoke", "xnli")
+    # each pre-training seed's five models are fine-tuned, with the models of that seed
+    assert seen == [{"base": f"base-{s}", "weam": f"weam-{s}"} for s in seeds]
+    assert sorted(out.pretrain_seed.unique()) == seeds
+    assert len(out) == len(seeds) * 2 * len(study.nli_plan("smoke").seeds)
+
+
+def test_tables_over_pretraining_seeds_use_their_means():
+    # model effect + a shift per pre-training seed shared by both models, plus the
+    # fine-tuning seeds' shift of frame()
+    parts = []
+    for ps, shift in ((0, -2.0), (1, 0.0), (2, 5.0)):
+        f = frame({"base": 0.0, "weam": 3.0 + ps}, seeds=(0, 1))
+        f["value"] += shift
+        parts.append(f.assign(pretrain_seed=ps))
+    f = pd.concat(parts, ignore_index=True)
+    table = study.paired_table(f, "xnli", "zero-shot").set_index("difference")
+    row = table.loc["WEAM − base (“mBERT”)"]
+    # per pre-training seed differences 3, 4, 5 (the fine-tuning shifts cancel)
+    assert row["seeds"] == 3 and row["unit"] == "pre-training seed"
+    assert row["mean"] == pytest.approx(4.0)
+    _, means = study.summary_table(f, "xnli", "zero-shot")
+    assert means.loc["weam", "vela"] - means.loc["base", "vela"] == pytest.approx(4.0)
+    text, _ = study.summary_table(f, "xnli", "zero-shot")
+    # the SD is over the three pre-training seeds' means
+    base_means = [50 + s + np.mean([-3.0, 2.0]) for s in (-2.0, 0.0, 5.0)]
+    assert text.loc["base (“mBERT”)", "vela"].endswith(f"± {np.std(base_means, ddof=1):.1f}")
+
+
+def test_oracle_table_and_run_count():
+    from weamlib.train.finetune import ORACLE_SETTING
+
+    english = frame({"base": 0.0, "weam": 3.0}, seeds=(0, 1))
+    oracle = frame({"base": 1.0, "weam": 5.0}, seeds=(0, 1), setting=ORACLE_SETTING)
+    oracle = oracle[oracle.language != "en"]
+    f = pd.concat([english, oracle], ignore_index=True)
+    table = study.oracle_table(f, "xnli")
+    assert table.loc["WEAM", "oracle − English"] == pytest.approx(2.0)
+    assert table.loc["base (“mBERT”)", "oracle − English"] == pytest.approx(1.0)
+    assert study.run_count(f) == "2 models × 1 settings × 2 fine-tuning seeds: 4 fine-tuning runs"
+    f["pretrain_seed"] = 0
+    assert study.run_count(f).startswith("2 models × 1 pre-training seeds × 1 settings")
