@@ -39,11 +39,15 @@
 #   languages, round-robin, so both settings train on the same meanings for the same number
 #   of steps and differ only in language. Selection is still on English dev.
 #
-# Every cell is the mean over the fine-tuning seeds with its standard deviation. **The seed
-# covers fine-tuning only** (the classifier's initialisation, dropout and data order):
-# each model is one pre-training run, so differences between models also carry
-# pre-training variance that these intervals do not see. Differences between models are
-# paired by seed, with a 95 % t interval over the seeds.
+# **Two levels of seeds.** Each model is pre-trained with several seeds (chapter 03's
+# `pretrain_seeds`; each continued model starts from the base model of its own seed), and
+# each pre-trained model is fine-tuned with several seeds (the classifier's
+# initialisation, dropout and data order). A cell is then the mean over the pre-training
+# seeds of each one's mean over its fine-tuning seeds, ± the SD of those per-seed means;
+# differences between models are paired by pre-training seed, with a 95 % t interval over
+# the pre-training seeds, so the interval holds both sources of noise
+# (`weamlib.eval.stats`). A profile with one pre-training seed pairs by fine-tuning seed,
+# and its intervals do not see the pre-training noise.
 
 # %% tags=["parameters"]
 profile = "default"
@@ -109,7 +113,7 @@ if "translate-train" in plan.settings:
 # %% tags=["hide-input"]
 study.oracle_table(frame, "mlqa").round(1)
 
-# %% tags=["hide-input"] mystnb={"figure": {"caption": "MLQA test F1 per language, one bar per model (mean over fine-tuning seeds, whiskers: SD): compare the bars within a language, and the non-English languages with English."}}
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "MLQA test F1 per language, one bar per model (mean over all runs of a model, every pre-training and fine-tuning seed, whiskers: SD over them): compare the bars within a language, and the non-English languages with English."}}
 fig = study.plot_languages(frame, "mlqa")
 
 # %% [markdown]
