@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 import weamlib
+from weamlib.store.codehash import imported_names
 
 PACKAGE_DIR = Path(weamlib.__file__).resolve().parent
 
@@ -55,39 +56,6 @@ def layer_of(module: str) -> str | None:
     if module in TOP_LEVEL:
         return TOP_LEVEL[module]
     return module.split(".")[1]
-
-
-def imported_names(source: str, module: str, is_package: bool) -> list[tuple[int, str]]:
-    """``(line, dotted name)`` of everything of weamlib that ``module`` imports, anywhere in
-    it: ``from a import b`` gives ``a.b`` (a module or a name in ``a``, the same layer)."""
-    tree = ast.parse(source)
-    here = module if is_package else module.rpartition(".")[0]
-    found = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found += [(node.lineno, a.name) for a in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                parts = here.split(".")
-                parts = parts[: len(parts) - (node.level - 1)]
-                base = ".".join(parts + ([node.module] if node.module else []))
-            found += [
-                (node.lineno, f"{base}.{a.name}" if a.name != "*" else base) for a in node.names
-            ]
-        elif isinstance(node, ast.Call) and node.args:
-            func = node.func
-            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-            if name not in ("import_module", "__import__"):
-                continue
-            arg = node.args[0]
-            if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-                found.append((node.lineno, arg.value))
-            elif isinstance(arg, ast.JoinedStr) and arg.values:
-                first = arg.values[0]
-                if isinstance(first, ast.Constant) and isinstance(first.value, str):
-                    found.append((node.lineno, first.value.rstrip(".")))
-    return [(n, name) for n, name in found if name == "weamlib" or name.startswith("weamlib.")]
 
 
 def violations(source: str, module: str, is_package: bool = False) -> list[str]:

@@ -150,35 +150,31 @@ def _submodules(package: str, root: Path) -> list[str]:
     return [m for m in all_modules(root) if m == package or m.startswith(package + ".")]
 
 
-def _imports(path: Path, module: str, stamp: Stamp) -> tuple[str, ...]:
-    """Module names that ``module`` (source ``path``) may import, as written (not yet
-    checked to exist): absolute names, names of ``from`` imports joined to their module,
-    and ``package.*`` for dynamic imports with a literal prefix."""
-    cached = _parsed.get(path)
-    if cached is not None and cached[0] == stamp:
-        return cached[1]
-    try:
-        tree = ast.parse(path.read_bytes(), filename=str(path))
-    except (SyntaxError, ValueError):  # cannot be imported as it is; its bytes still count
-        tree = ast.Module(body=[], type_ignores=[])
-    is_package = path.name == "__init__.py"
+def imported_names(source: bytes | str, module: str, is_package: bool) -> list[tuple[int, str]]:
+    """``(line, name)`` of everything of weamlib that ``module`` (its ``source``) imports,
+    anywhere in it (inside functions too), as written (not yet checked to exist): absolute
+    names, names of ``from`` imports joined to their module (and the module itself), and
+    ``package.*`` for dynamic imports with a literal prefix. Raises ``SyntaxError`` on a
+    source that does not parse. The run keys' closures and the layering test read it."""
+    tree = ast.parse(source)
     here = module if is_package else module.rpartition(".")[0]
-    found: list[str] = []
+    found: list[tuple[int, str]] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            found.extend(alias.name for alias in node.names)
+            found.extend((node.lineno, alias.name) for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             if node.level:
                 parts = here.split(".")
                 if node.level - 1 >= len(parts):
                     continue  # beyond the top-level package: not ours
                 base = ".".join(parts[: len(parts) - (node.level - 1)])
-                source = f"{base}.{node.module}" if node.module else base
+                source_name = f"{base}.{node.module}" if node.module else base
             else:
-                source = node.module or ""
-            found.append(source)
+                source_name = node.module or ""
+            found.append((node.lineno, source_name))
             for alias in node.names:
-                found.append(f"{source}.*" if alias.name == "*" else f"{source}.{alias.name}")
+                name = f"{source_name}.*" if alias.name == "*" else f"{source_name}.{alias.name}"
+                found.append((node.lineno, name))
         elif isinstance(node, ast.Call) and node.args:
             func = node.func
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
@@ -186,13 +182,25 @@ def _imports(path: Path, module: str, stamp: Stamp) -> tuple[str, ...]:
                 continue
             arg = node.args[0]
             if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-                found.append(arg.value)
+                found.append((node.lineno, arg.value))
             elif isinstance(arg, ast.JoinedStr) and arg.values:
                 first = arg.values[0]
                 if isinstance(first, ast.Constant) and isinstance(first.value, str):
                     # f"weamlib.cli.{name}": any module under the literal prefix
-                    found.append(first.value.rpartition(".")[0] + ".*")
-    result = tuple(dict.fromkeys(n for n in found if n == PACKAGE or n.startswith(PACKAGE + ".")))
+                    found.append((node.lineno, first.value.rpartition(".")[0] + ".*"))
+    return [(n, m) for n, m in found if m == PACKAGE or m.startswith(PACKAGE + ".")]
+
+
+def _imports(path: Path, module: str, stamp: Stamp) -> tuple[str, ...]:
+    """The names of :func:`imported_names` of ``module`` (source ``path``), each once."""
+    cached = _parsed.get(path)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    try:
+        names = imported_names(path.read_bytes(), module, path.name == "__init__.py")
+    except (SyntaxError, ValueError):  # cannot be imported as it is; its bytes still count
+        names = []
+    result = tuple(dict.fromkeys(name for _, name in names))
     _parsed[path] = (stamp, result)
     return result
 
