@@ -187,3 +187,8 @@ def test_launch_pretraining_runs_accelerate_with_the_changed_settings(monkeypatc
     assert env["WEAM_CACHE"] == str(run_store.root)
     with pytest.raises(ConfigError, match="not profile 'smoke'"):
         study.launch_pretraining("smoke", settings, cfg, 2, run_store)
+    # another pre-training seed of the profile's settings: passed as --seed
+    seeded = settings.with_seed(2)
+    study.launch_pretraining("paper-smoke", seeded, seeded.config("weam"), 4, run_store)
+    cmd = seen[-1][0]
+    assert cmd[cmd.index("--seed") + 1] == "2" and "-p" not in cmd

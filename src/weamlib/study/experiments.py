@@ -230,7 +230,7 @@ def launch_pretraining(
     import sys
 
     seed = settings.base.seed  # the pre-training seed: base and continued runs share it
-    if profile is None or profile_settings(profile).with_seed(seed) != settings:
+    if profile is None or profile_settings(profile).with_seed(seed) != settings.with_seed(seed):
         raise ConfigError(
             "multi-process pre-training runs `weamlib pretrain --profile P`, which reads the"
             f" profile's settings: these settings are not profile {profile!r}'s (run the"
