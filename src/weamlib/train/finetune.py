@@ -48,6 +48,7 @@ from weamlib.core.precision import PRECISIONS, autocast, resolve
 from weamlib.core.progress import say
 from weamlib.data.formats import NLI_LABELS, NLIExample, QAExample
 from weamlib.data.suitefiles import load_nli, load_qa, qa_path, suite_languages
+from weamlib.models.fastdropout import use_fast_dropout
 from weamlib.models.heads import NLI_HEADS
 from weamlib.store.digests import model_digest, suite_digest
 from weamlib.store.runkinds import RunSpec
@@ -261,6 +262,13 @@ def _check_loaded(model_dir: Path, info: dict) -> None:
         )
 
 
+def prepare(model):
+    """What the study does to a loaded task model before fine-tuning it: dropout masks drawn
+    cheaply (:mod:`weamlib.models.fastdropout`, as in pre-training; the same rates).
+    Returns the model."""
+    return use_fast_dropout(model)
+
+
 def _load(model_class, model_dir: Path, progress: bool, max_length: int, **kwargs):
     """The task model and tokenizer of ``model_dir``; refuses a ``max_length`` beyond the
     model's positions."""
@@ -274,6 +282,7 @@ def _load(model_class, model_dir: Path, progress: bool, max_length: int, **kwarg
             **kwargs,
         )
     _check_loaded(model_dir, info)
+    prepare(model)
     limit = getattr(model.config, "max_position_embeddings", None)
     if limit is not None and max_length > limit:
         raise ConfigError(
