@@ -360,6 +360,20 @@ def test_nli_frame_is_tidy(model_dir, suite, run_store):
     assert row["value"].item() == runs[0].results["scores"]["accuracy"]["test"]["vela"]
 
 
+def test_oracle_scores_are_each_targets_best_epoch(model_dir, suite, run_store):
+    cfg = dataclasses.replace(FAST, epochs=3, train_limit=60)
+    run = ensure_nli_finetune(model_dir, suite, cfg, store=run_store)
+    oracle, scores = run.results["oracle_scores"], run.results["scores"]["accuracy"]
+    selected = run.results["best_epoch"]
+    for lang, epoch in oracle["epoch"].items():
+        assert lang != "en" and 1 <= epoch <= 3
+        # the English-selected epoch is one of the candidates: the target's own dev is at
+        # least as good at its best epoch, and at that epoch it is the run's own score
+        assert oracle["accuracy"]["dev"][lang] >= scores["dev"][lang]
+        if epoch == selected:
+            assert oracle["accuracy"]["test"][lang] == scores["test"][lang]
+
+
 def test_oracle_selection_picks_each_languages_own_best_dev_epoch():
     def epoch(dev, test):
         return {"accuracy": {"dev": dev, "test": test}}

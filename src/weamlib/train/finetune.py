@@ -565,10 +565,15 @@ def train_loop(
         )
         if best_score is None or dev > best_score:
             best_score = dev
-            best_state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+            best_state = cpu_state(model)
     model.load_state_dict(best_state)
     model.eval()
     return history
+
+
+def cpu_state(model) -> dict:
+    """A copy of ``model``'s weights on the CPU (to restore an epoch later)."""
+    return {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
 
 
 # --------------------------------------------------------------------------- tasks
@@ -925,68 +930,65 @@ def ensure_finetune(
     targets = [lang for lang in languages if lang != "en"]
     oracle = setting == "zero-shot" and "dev" in splits and "test" in splits and bool(targets)
 
-    def keep_state(model, tokenizer) -> dict:
-        """A copy of this epoch's weights, scored on the targets once training is over."""
-        return {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
-
-    def score_targets(model, tokenizer) -> dict:
-        """``{metric: {split: {lang: score}}}`` of the target languages."""
-        out = {m: {"dev": {}, "test": {}} for m in task.metrics}
-        for split in ("dev", "test"):
-            for lang in targets:
-                examples = task.load(suite, split, lang)
-                dataset = task.dataset(suite, split, lang) if task.dataset else None
-                got, _ = task.score(model, tokenizer, examples, cfg, lang, dataset)
-                for metric in out:
-                    out[metric][split][lang] = got[metric]
-        return out
-
     def compute(folder: Path) -> dict:
         started = time.perf_counter()
+        loaded: dict = {}  # (split, lang) -> (examples, dataset): each file read once
+
+        def evaluation_set(split: str, lang: str):
+            if (split, lang) not in loaded:
+                dataset = task.dataset(suite, split, lang) if task.dataset else None
+                loaded[split, lang] = (task.load(suite, split, lang), dataset)
+            return loaded[split, lang]
+
+        def score_all(model, tokenizer, splits_, languages_):
+            """``{metric: {split: {lang: score}}}`` and the predictions by (split, lang)."""
+            out = {m: {split: {} for split in splits_} for m in task.metrics}
+            predictions = {}
+            with torch_threads(cfg.threads):
+                for split in splits_:
+                    for lang in languages_:
+                        examples, dataset = evaluation_set(split, lang)
+                        got, pred = task.score(model, tokenizer, examples, cfg, lang, dataset)
+                        for metric in out:
+                            out[metric][split][lang] = got[metric]
+                        predictions[split, lang] = pred
+            return out, predictions
+
         train = _training_set(task.load, suite, train_langs, cfg)
-        dev_en = task.load(suite, "dev", "en")
         model, tokenizer, history = finetune(
             task,
             model_dir,
             train,
-            dev_en,
+            evaluation_set("dev", "en")[0],
             cfg,
             output_dir=folder / "model" if save_model else None,
             progress=progress,
-            watch=keep_state if oracle else None,
+            watch=(lambda m, _tokenizer: cpu_state(m)) if oracle else None,
         )
-        # Training and the English selection are over: only now are the targets read, for
-        # the oracle sensitivity, every epoch's weights in turn; then the selected ones back.
-        per_epoch = []
-        if oracle:
-            states = [h.pop("watch") for h in history]
-            selected = keep_state(model, tokenizer)
-            with torch_threads(cfg.threads):
-                for state in states:
-                    model.load_state_dict(state)
-                    per_epoch.append(score_targets(model, tokenizer))
-            model.load_state_dict(selected)
-            del states
         train_seconds = time.perf_counter() - started
-        scores: dict[str, dict[str, dict[str, float]]] = {m: {} for m in task.metrics}
-        with torch_threads(cfg.threads):
-            for split in splits:
-                for metric in scores:
-                    scores[metric][split] = {}
-                for lang in languages:
-                    examples = (
-                        dev_en if (split, lang) == ("dev", "en") else task.load(suite, split, lang)
-                    )
-                    dataset = task.dataset(suite, split, lang) if task.dataset else None
-                    got, pred = task.score(model, tokenizer, examples, cfg, lang, dataset)
-                    for metric in scores:
-                        scores[metric][split][lang] = got[metric]
-                    if split == "test" and pred is not None:
-                        name = f"predictions-test-{lang}{task.predictions_suffix}"
-                        (folder / name).write_text(task.dump_predictions(pred), encoding="utf-8")
-        key = f"dev_{task.metric}"
-        best = max(range(len(history)), key=lambda i: (history[i][key], -i))
-        extra = {"oracle_scores": oracle_selection(per_epoch, task.metric)} if oracle else {}
+        # Training and the English selection are over: only now are the targets read.
+        scores, predictions = score_all(model, tokenizer, splits, languages)
+        for lang in languages:
+            pred = predictions.get(("test", lang))
+            if pred is not None:
+                name = f"predictions-test-{lang}{task.predictions_suffix}"
+                (folder / name).write_text(task.dump_predictions(pred), encoding="utf-8")
+        best = _selected_epoch(history, f"dev_{task.metric}")
+        extra = {}
+        if oracle:  # every epoch's weights on the targets; the selected one is scored above
+            states = [h.pop("watch") for h in history]
+            per_epoch = []
+            for i, state in enumerate(states):
+                if i == best:
+                    per_epoch.append(
+                        {m: {sp: {t: scores[m][sp][t] for t in targets} for sp in ("dev", "test")}
+                         for m in task.metrics}
+                    )  # fmt: skip
+                    continue
+                model.load_state_dict(state)
+                per_epoch.append(score_all(model, tokenizer, ("dev", "test"), targets)[0])
+            del states
+            extra = {"oracle_scores": oracle_selection(per_epoch, task.metric)}
         return {
             **extra,
             "scores": scores,
@@ -999,6 +1001,11 @@ def ensure_finetune(
         }
 
     return spec.run(store or RunStore(), compute)
+
+
+def _selected_epoch(history: Sequence[Mapping], key: str) -> int:
+    """The index of the epoch :func:`train_loop` keeps: the first with the best ``key``."""
+    return max(range(len(history)), key=lambda i: (history[i][key], -i))
 
 
 def oracle_selection(per_epoch: Sequence[Mapping], metric: str) -> dict:
@@ -1020,7 +1027,7 @@ def oracle_selection(per_epoch: Sequence[Mapping], metric: str) -> dict:
     out: dict = {m: {split: {} for split in per_epoch[0][m]} for m in per_epoch[0]}
     out["epoch"] = {}
     for lang in languages:
-        best = max(range(len(per_epoch)), key=lambda i: (per_epoch[i][metric]["dev"][lang], -i))
+        best = _selected_epoch([e[metric]["dev"] for e in per_epoch], lang)
         out["epoch"][lang] = best + 1
         for m in per_epoch[best]:
             for split, scores in per_epoch[best][m].items():
