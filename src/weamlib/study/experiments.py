@@ -577,19 +577,30 @@ def summary_table(frame, task: str, setting: str, metric: str | None = None, spl
     ]  # fmt: skip
     if rows.empty:
         raise ValueError(f"no {task} {setting} {metric} results on {split}")
+    import pandas as pd
+
+    from weamlib.eval.stats import NoMatchingResults, seed_scores
+
     langs = list(dict.fromkeys(rows.language))
-    two_level = "pretrain_seed" in rows.columns and rows["pretrain_seed"].nunique() > 1
-    ids = ["model", "pretrain_seed", "seed"] if two_level else ["model", "seed"]
-    if rows.duplicated([*ids, "language"]).any():
-        raise ValueError(f"several {task} {setting} results per {', '.join(ids)} and language")
-    per = rows.pivot_table(index=ids, columns="language", values="value")[langs]
-    per["avg"] = per[[lang for lang in langs if lang != "en"]].mean(axis=1)
-    if two_level:  # one value per pre-training seed: the mean over its fine-tuning seeds
-        per = per.groupby(level=["model", "pretrain_seed"], sort=False).mean()
-    grouped = per.groupby(level="model", sort=False)
-    means, sds = grouped.mean(), grouped.std(ddof=1)
-    order = [m for m in MODELS if m in means.index] + [m for m in means.index if m not in MODELS]
-    means, sds = means.loc[order], sds.loc[order]
+    present = list(dict.fromkeys(rows.model))
+    order = [m for m in MODELS if m in present] + [m for m in present if m not in MODELS]
+
+    def unit_scores(model: str) -> dict[str, pd.Series]:
+        """Column -> one score per seed unit (weamlib.eval.stats.seed_scores)."""
+        out = {lang: pd.Series(seed_scores(rows, model=model, languages=[lang])) for lang in langs}
+        try:
+            out["avg"] = pd.Series(seed_scores(rows, model=model, exclude_languages=("en",)))
+        except NoMatchingResults:  # English only: no transfer average
+            out["avg"] = pd.Series(dtype=float)
+        return out
+
+    per_model = {m: unit_scores(m) for m in order}
+    means = pd.DataFrame(
+        {m: {c: v.mean() for c, v in cols.items()} for m, cols in per_model.items()}
+    ).T
+    sds = pd.DataFrame(
+        {m: {c: v.std(ddof=1) for c, v in cols.items()} for m, cols in per_model.items()}
+    ).T
     text = means.round(1).astype(str) + " ± " + sds.round(1).astype(str)
     text.index = [LABELS.get(m, m) for m in text.index]
     return text, means
