@@ -59,7 +59,7 @@ def test_profile_plans_read_the_chapters():
     assert len(study.qa_plan("default").seeds) >= 5
 
 
-def test_jobs_cover_models_settings_seeds_and_per_language_runs(tmp_path):
+def test_jobs_cover_models_settings_seeds_and_one_language_runs(tmp_path):
     import json
 
     suite = tmp_path / "suite"
@@ -67,17 +67,23 @@ def test_jobs_cover_models_settings_seeds_and_per_language_runs(tmp_path):
     (suite / "manifest.json").write_text(json.dumps({"languages": LANGS}))
     plan = study.FinetunePlan("xnli", NLIFinetuneConfig(), (0, 1))
     jobs = study._jobs({"a": "A", "b": "B"}, suite, plan)
-    per = study._jobs({"a": "A"}, suite, study.FinetunePlan(
-        "xnli", NLIFinetuneConfig(), (0,), ("translate-train",), per_language=True))  # fmt: skip
+    one = study.FinetunePlan("xnli", NLIFinetuneConfig(), (0, 1),
+                             ("zero-shot", "translate-train-one"), ("a",), (1,))  # fmt: skip
+    per = [j for j in study._jobs({"a": "A", "b": "B"}, suite, one)
+           if j.setting == "translate-train-one"]  # fmt: skip
+    assert one.main_settings == ("zero-shot",)
     assert len(jobs) == 2 * 2 * 2
     assert {(j.name, j.setting, j.cfg.seed) for j in jobs} == {
         (m, s, seed) for m in "ab" for s in ("zero-shot", "translate-train") for seed in (0, 1)
     }
     assert all(j.languages is None for j in jobs)  # the synthetic suite: all its languages
-    assert [(j.languages, j.train_languages) for j in per] == [
-        (("en", "vela"), ("vela",)),
-        (("en", "dorn"), ("dorn",)),
+    # model "a" only, fine-tuning seed 1 only, one run per target language
+    assert [(j.name, j.cfg.seed, j.languages, j.train_languages) for j in per] == [
+        ("a", 1, ("vela",), ("vela",)),
+        ("a", 1, ("dorn",), ("dorn",)),
     ]
+    with pytest.raises(ConfigError, match="one_language_models"):
+        study.FinetunePlan.from_parameters("xnli", {"one_language_models": ["mbert"]})
     # a real suite scores each task in its own languages
     (suite / "manifest.json").write_text(
         json.dumps(
@@ -297,3 +303,32 @@ def test_oracle_table_and_run_count():
     assert study.run_count(f) == "2 models × 1 settings × 2 fine-tuning seeds: 4 fine-tuning runs"
     f["pretrain_seed"] = 0
     assert study.run_count(f).startswith("2 models × 1 pre-training seeds × 1 settings")
+
+
+def test_one_language_table_sets_each_setting_beside_the_others_on_the_same_runs():
+    rows = []
+    for pseed in (0, 1):
+        for model, effect in (("base", 0.0), ("weam", 2.0), ("tlm", 5.0)):
+            for setting, bonus in (("zero-shot", 0.0), ("translate-train", 10.0),
+                                   ("translate-train-one", 20.0)):  # fmt: skip
+                if setting == "translate-train-one" and (model == "tlm" or pseed == 1):
+                    continue
+                for seed in (0, 1):
+                    for lang in LANGS:
+                        if setting == "translate-train-one" and (lang == "en" or seed == 1):
+                            continue
+                        value = 40 + effect + bonus + 100 * pseed + seed + (lang == "dorn")
+                        rows.append(dict(model=model, task="xnli", setting=setting,
+                                         language=lang, split="test", seed=seed,
+                                         metric="accuracy", value=value,
+                                         pretrain_seed=pseed))  # fmt: skip
+    table = study.one_language_table(pd.DataFrame(rows), "xnli")
+    # only base and WEAM, pre-training seed 0, fine-tuning seed 0, the target languages
+    assert list(table.columns) == ["vela", "dorn", "avg"]
+    assert [m for m, _ in table.index] == [study.LABELS["base"]] * 3 + [study.LABELS["weam"]] * 3
+    base = table.loc[study.LABELS["base"]]
+    assert base.loc["zero-shot", "vela"] == 40 and base.loc["translate-train", "dorn"] == 51
+    assert base.loc["translate-train-one", "avg"] == pytest.approx(60.5)
+    assert table.loc[(study.LABELS["weam"], "translate-train-one"), "vela"] == 62
+    with pytest.raises(ValueError, match="translate-train-one"):
+        study.one_language_table(pd.DataFrame(rows[:3]), "xnli")

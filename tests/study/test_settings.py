@@ -48,7 +48,7 @@ def test_profile_values_are_the_defaults_with_the_profile_section_over_them():
     smoke = profiles.load_profile("smoke")
     xnli = settings.chapter_settings("04_xnli", "smoke")
     assert xnli.seeds == smoke["04_xnli"]["seeds"]
-    assert xnli.translate_train_per_language is False  # not in the section: the default
+    assert xnli.one_language_models == ["base", "weam"]  # not in the section: the default
     assert xnli.plan.config.train_limit == smoke["04_xnli"]["finetune"]["train_limit"]
     study = settings.profile_settings("smoke")
     assert study.size.hidden == smoke["03_pretraining"]["model"]["hidden"]

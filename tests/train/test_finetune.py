@@ -309,6 +309,50 @@ def test_translate_train_adds_target_training_sets(model_dir, suite, run_store):
     assert (run.path / "model" / "tokenizer.json").is_file()
 
 
+def test_translate_train_one_trains_selects_and_scores_one_language(
+    model_dir, suite, run_store, monkeypatch
+):
+    reads, seen = [], {}
+    real_load, real_finetune = finetune.load_nli, finetune.finetune
+
+    def spy_load(suite_, split, lang):
+        reads.append((split, lang))
+        return real_load(suite_, split, lang)
+
+    def spy_finetune(task, model_dir_, train, dev, cfg, **kwargs):
+        seen["reads"], seen["train"], seen["dev"] = list(reads), list(train), list(dev)
+        seen["dev_language"] = kwargs["dev_language"]
+        return real_finetune(task, model_dir_, train, dev, cfg, **kwargs)
+
+    monkeypatch.setattr(finetune, "NLI", dataclasses.replace(finetune.NLI, load=spy_load))
+    monkeypatch.setattr(finetune, "finetune", spy_finetune)
+    cfg = dataclasses.replace(FAST, epochs=1, train_limit=40)
+    run = ensure_nli_finetune(
+        model_dir, suite, cfg, languages=["vela"], train_languages=["vela"], store=run_store,
+        setting=finetune.ONE_LANGUAGE,
+    )  # fmt: skip
+    # no English, no other language: Vela's translated training set and Vela's dev set
+    assert sorted(set(seen["reads"])) == [("dev", "vela"), ("translate-train", "vela")]
+    assert seen["train"] == load_nli(suite, "translate-train", "vela")[:40]
+    assert seen["dev"] == load_nli(suite, "dev", "vela") and seen["dev_language"] == "vela"
+    assert run.results["train_languages"] == ["vela"] and run.results["train_examples"] == 40
+    assert {split: sorted(v) for split, v in run.results["scores"]["accuracy"].items()} == {
+        "dev": ["vela"],
+        "test": ["vela"],
+    }
+    assert "oracle_scores" not in run.results  # a sensitivity of zero-shot only
+    best = max(h["dev_accuracy"] for h in run.results["history"])
+    assert run.results["scores"]["accuracy"]["dev"]["vela"] == pytest.approx(best)
+    frame = finetune.results_frame({"base": run})
+    assert set(frame.setting) == {"translate-train-one"} and set(frame.language) == {"vela"}
+    for bad in ({"languages": ["en"]}, {"languages": ["en", "vela", "dorn"]},
+                {"languages": ["en", "vela"], "train_languages": ["en", "vela"]},
+                {"languages": ["dorn"], "train_languages": ["vela"]}):  # fmt: skip
+        with pytest.raises(ConfigError, match="translate-train-one"):
+            ensure_nli_finetune(model_dir, suite, cfg, store=run_store,
+                                setting=finetune.ONE_LANGUAGE, **bad)  # fmt: skip
+
+
 def test_ensure_rejects_bad_arguments(model_dir, suite, run_store):
     with pytest.raises(ConfigError, match="setting"):
         ensure_nli_finetune(model_dir, suite, FAST, store=run_store, setting="few-shot")

@@ -25,7 +25,12 @@ def register(subparsers) -> None:
     )
     parser.add_argument("--seed", type=int, default=0, help="fine-tuning seed")
     parser.add_argument(
-        "--setting", choices=("zero-shot", "translate-train"), default="zero-shot"
+        "--setting",
+        choices=("zero-shot", "translate-train", "translate-train-one"),
+        default="zero-shot",
+        help="zero-shot (English train); translate-train (English and every translated set"
+        " of --languages); translate-train-one (the translated set of the one non-English"
+        " language of --languages alone, selected on its dev set)",
     )
     parser.add_argument("--store", type=Path, default=None, help="run store folder")
     parser.add_argument("--json", action="store_true", help="print one JSON object last")

@@ -15,7 +15,17 @@ from weamlib import __version__
 from weamlib.core.errors import UsageError  # noqa: F401  (re-exported: weamlib.cli.main.UsageError)
 
 # Modules under weamlib.cli, in the order their commands appear in --help.
-COMMAND_MODULES = ("book", "synth", "fetch", "align", "pretrain", "finetune", "evaluate", "runs", "results")
+COMMAND_MODULES = (
+    "book",
+    "synth",
+    "fetch",
+    "align",
+    "pretrain",
+    "finetune",
+    "evaluate",
+    "runs",
+    "results",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -80,20 +80,28 @@ def _check_seeds(seeds) -> list[int]:
 class FinetunePlan:
     """How one task is fine-tuned: the config (seed excluded), the seeds and the settings.
 
-    ``per_language``: translate-train on English plus one target at a time (one run per
-    target language and seed) instead of translate-train-all.
+    Setting ``"translate-train-one"`` (:data:`weamlib.train.finetune.ONE_LANGUAGE`) is one
+    run per target language, each trained on that language's translated set alone: it is
+    run for the models of ``one_language_models`` only (empty: every model) and the
+    fine-tuning seeds of ``one_language_seeds`` (None: ``seeds``).
     """
 
     task: str
     config: Any
     seeds: tuple[int, ...]
     settings: tuple[str, ...] = ("zero-shot", "translate-train")
-    per_language: bool = False
+    one_language_models: tuple[str, ...] = ()
+    one_language_seeds: tuple[int, ...] | None = None
+
+    @property
+    def main_settings(self) -> tuple[str, ...]:
+        """The settings every model runs in every language (the main tables and claims)."""
+        return tuple(s for s in self.settings if s != ft.ONE_LANGUAGE)
 
     @classmethod
     def from_parameters(cls, task: str, params: Mapping[str, Any]) -> FinetunePlan:
-        """From a chapter's ``finetune``, ``seeds``, ``settings`` and
-        ``translate_train_per_language`` parameters."""
+        """From a chapter's ``finetune``, ``seeds``, ``settings``, ``one_language_models``
+        and ``one_language_seeds`` parameters."""
         if task not in TASKS:
             raise ConfigError(f"unknown task {task!r}; choose one of {', '.join(TASKS)}")
         cls_ = ft.TASKS[task].config_class
@@ -108,12 +116,21 @@ class FinetunePlan:
                     f"parameter 'settings': unknown setting {s!r}; choose from"
                     f" {', '.join(ft.SETTINGS)}"
                 )
+        models = params.get("one_language_models") or []
+        unknown = [m for m in models if m not in MODELS]
+        if unknown:
+            raise ConfigError(
+                f"parameter 'one_language_models': unknown model(s) {unknown}; choose from"
+                f" {', '.join(MODELS)}"
+            )
+        one_seeds = params.get("one_language_seeds")
         return cls(
             task,
             config,
             tuple(_check_seeds(params.get("seeds") or [0])),
             settings,
-            bool(params.get("translate_train_per_language", False)),
+            tuple(models),
+            None if one_seeds is None else tuple(_check_seeds(one_seeds)),
         )
 
     def with_config(self, **changes) -> FinetunePlan:
@@ -335,11 +352,15 @@ def _jobs(models: Mapping[str, Any], suite, plan: FinetunePlan, columns=None) ->
         for setting in plan.settings:
             for seed in plan.seeds:
                 cfg = dataclasses.replace(plan.config, seed=seed)
-                if setting == "translate-train" and plan.per_language:
-                    for lang in targets:
+                if setting == ft.ONE_LANGUAGE:
+                    if plan.one_language_models and name not in plan.one_language_models:
+                        continue
+                    if plan.one_language_seeds is not None and seed not in plan.one_language_seeds:
+                        continue
+                    for lang in targets:  # trained, selected and scored on ``lang`` alone
                         jobs.append(
                             _Job(name, plan.task, str(model_dir), str(suite), cfg, setting,
-                                 ("en", lang), (lang,), extra)
+                                 (lang,), (lang,), extra)
                         )  # fmt: skip
                 else:
                     jobs.append(
@@ -363,9 +384,8 @@ def finetune_grid(
 
     Runs already in the store are read, the others computed in ``workers`` spawned
     single-threaded processes, ``chunk`` runs per process (a process start costs seconds).
-    ``columns``: model name -> extra constant columns (ablation factor and level). With
-    ``plan.per_language`` each translate-train run trains on English plus one target and
-    contributes that target's rows (English rows come from zero-shot).
+    ``columns``: model name -> extra constant columns (ablation factor and level). A
+    ``"translate-train-one"`` run contributes the rows of its one language.
     """
     import pandas as pd
 
@@ -403,17 +423,77 @@ def main_results(
     plan: FinetunePlan | None = None,
 ):  # fmt: skip
     """The main table of ``task`` ("xnli" or "mlqa"): the five models under every
-    pre-training seed (column ``pretrain_seed``), both settings, every fine-tuning seed of
-    the chapter's plan. A tidy frame."""
+    pre-training seed (column ``pretrain_seed``), every setting, every fine-tuning seed of
+    the chapter's plan; ``"translate-train-one"`` (one run per target language, for the
+    plan's ``one_language_models``) under the first pre-training seed only. A tidy frame."""
     import pandas as pd
 
     plan = plan or (nli_plan(profile) if task == "xnli" else qa_plan(profile))
     suite = study_suite(profile, store)
     frames = []
-    for seed, models in study_model_seeds(profile, store, workers).items():
+    for k, (seed, models) in enumerate(study_model_seeds(profile, store, workers).items()):
         columns = {name: {"pretrain_seed": seed} for name in models}
-        frames.append(finetune_grid(models, suite, plan, store, workers, columns))
+        seed_plan = plan if k == 0 else dataclasses.replace(plan, settings=plan.main_settings)
+        frames.append(finetune_grid(models, suite, seed_plan, store, workers, columns))
     return pd.concat(frames, ignore_index=True)
+
+
+def one_language_table(frame, task: str, metric: str | None = None, split: str = "test"):
+    """The models that ran ``"translate-train-one"``, per language, in each setting, on the
+    same runs' footing: the first pre-training seed and the one-language fine-tuning seeds
+    only. Rows: (model, setting); columns: the target languages and their average; means
+    over those seeds."""
+    import pandas as pd
+
+    metric = metric or TASKS[task]
+    rows = frame[(frame.task == task) & (frame.metric == metric) & (frame.split == split)]
+    one = rows[rows.setting == ft.ONE_LANGUAGE]
+    if one.empty:
+        raise ValueError(f"no {task} {ft.ONE_LANGUAGE} {metric} results on {split}")
+    keep = rows.model.isin(set(one.model)) & rows.seed.isin(set(one.seed))
+    keep &= rows.language.isin(set(one.language))
+    keep &= rows.setting.isin(["zero-shot", "translate-train", ft.ONE_LANGUAGE])
+    if "pretrain_seed" in rows.columns:
+        keep &= rows.pretrain_seed.isin(set(one.pretrain_seed))
+    part = rows[keep]
+    table = part.pivot_table(index=["model", "setting"], columns="language", values="value",
+                             aggfunc="mean")  # fmt: skip
+    languages = list(dict.fromkeys(one.language))
+    table = table[languages]
+    table["avg"] = table.mean(axis=1)
+    order = [(m, s) for m in MODELS for s in ("zero-shot", "translate-train", ft.ONE_LANGUAGE)
+             if (m, s) in table.index]  # fmt: skip
+    table = table.loc[order]
+    table.index = pd.MultiIndex.from_tuples([(LABELS.get(m, m), s) for m, s in table.index],
+                                            names=["model", "setting"])  # fmt: skip
+    return table
+
+
+def setting_costs(profile: str, task: str, store: RunStore | None = None,
+                  plan: FinetunePlan | None = None):  # fmt: skip
+    """What a fine-tuning run of each setting costs: runs, mean training seconds per run,
+    and seconds in all (training and scoring), from the cached runs of the first
+    pre-training seed (nothing is computed). A DataFrame indexed by setting."""
+    import pandas as pd
+
+    store = store or RunStore()
+    plan = plan or (nli_plan(profile) if task == "xnli" else qa_plan(profile))
+    suite = study_suite(profile, store)
+    models = study_models(profile, store, None, pretrain_seeds(profile)[0])
+    per: dict[str, list[dict]] = {}
+    for job in _jobs(models, suite, plan):
+        run = job.cached(store)
+        if run is not None:
+            per.setdefault(job.setting, []).append(run.results)
+    out = {
+        setting: {
+            "runs": len(results),
+            "training s per run": float(np.mean([r["train_seconds"] for r in results])),
+            "s in all": float(np.sum([r["seconds"] for r in results])),
+        }
+        for setting, results in per.items()
+    }
+    return pd.DataFrame.from_dict(out, orient="index")
 
 
 def phenomenon_results(
@@ -527,7 +607,7 @@ def noise_results(
     for rate in noise_rates:
         suite = study_suite(profile, store, noise_rate=rate)
         for plan in (nli_plan(profile), qa_plan(profile)):
-            plan = dataclasses.replace(plan, settings=("translate-train",), per_language=False)
+            plan = dataclasses.replace(plan, settings=("translate-train",))
             columns = {model: {"factor": "noise_rate", "level": rate}}
             frames.append(
                 finetune_grid({model: folders[model]}, suite, plan, store, workers, columns)

@@ -10,7 +10,8 @@ both paths). **Model selection uses English dev only**: after every epoch the mo
 scored on English dev (accuracy for NLI, F1 for QA) and the best state (the first epoch
 reaching the highest score) is kept in memory and restored at the end; no target-language
 data is read before training and selection are over. The selected model is then scored on
-the dev and test sets of every language.
+the dev and test sets of every language. (The one exception is the setting that trains on
+one target language alone, below: it selects on that language's dev set.)
 
 A task is a :class:`Task`: its config class, loaders, model class, encoding of training
 items and scoring. :data:`NLI` (XNLI-style classification) and :data:`QA` (MLQA-style
@@ -21,7 +22,10 @@ Settings: ``"zero-shot"`` trains on English train only. ``"translate-train"`` tr
 the suite's translated training sets: each English training item is replaced by its
 realisation in one of the training languages, assigned round-robin
 (``translate_train="mix"``), or every set is used in full (``"union"``, XTREME's
-translate-train-all: ``k`` times as many items per epoch).
+translate-train-all: ``k`` times as many items per epoch). ``"translate-train-one"``
+trains on one target language's translated training set alone, without English, and
+selects and scores on that language (the per-language translate-train of the paper:
+one run per target language).
 
 Heads: NLI uses BERT's pooled ``[CLS]`` (``head="cls"``) or the segment-mean head of
 :mod:`weamlib.models.heads` (``head="pair-mean"``); QA uses ``BertForQuestionAnswering`` with the
@@ -58,7 +62,8 @@ from weamlib.train.qa import QAFeatureConfig, decode_spans, encode_qa_eval, enco
 
 KIND = "finetune_nli"
 QA_KIND = "finetune_qa"
-SETTINGS = ("zero-shot", "translate-train")
+SETTINGS = ("zero-shot", "translate-train", "translate-train-one")
+ONE_LANGUAGE = "translate-train-one"
 # the rows of a zero-shot run's target languages under target-dev ("oracle") selection
 ORACLE_SETTING = "zero-shot (oracle selection)"
 TRANSLATE_TRAIN = ("mix", "union")
@@ -710,11 +715,12 @@ def finetune(
     output_dir: str | Path | None = None,
     progress: bool = False,
     watch: Callable[[Any, Any], Any] | None = None,
+    dev_language: str = "en",
 ):
     """Fine-tune the model of ``model_dir`` for ``task``; select the epoch on ``dev_examples``.
 
-    ``dev_examples`` is the selection set: under the zero-shot protocol, English dev only
-    (scored with the English rule). Returns ``(model, tokenizer, history)``: the selected
+    ``dev_examples`` is the selection set, scored with ``dev_language``'s rule: under the
+    zero-shot protocol, English dev only. Returns ``(model, tokenizer, history)``: the selected
     model (in eval mode), its tokenizer, and one dict per epoch with ``epoch``,
     ``train_loss``, ``dev_<metric>`` (0-100) and ``seconds``. ``output_dir``: when given,
     the selected model and its tokenizer are saved there with ``save_pretrained``.
@@ -746,7 +752,7 @@ def finetune(
         watched = []
 
         def score_dev(m) -> float:
-            score = task.score(m, tokenizer, dev_examples, cfg, "en")[0][task.metric]
+            score = task.score(m, tokenizer, dev_examples, cfg, dev_language)[0][task.metric]
             if watch is not None:
                 watched.append(watch(m, tokenizer))
             return score
@@ -828,6 +834,18 @@ def _scope(suite: Path, setting: str, splits, languages, train_languages):
     targets = [lang for lang in (train_languages or languages) if lang != "en"]
     if train_languages:
         _check_choices(targets, [x for x in suite_langs if x != "en"], "train_languages")
+    if setting == ONE_LANGUAGE:
+        if len(targets) != 1 or (train_languages and "en" in train_languages):
+            raise ConfigError(
+                f"setting {ONE_LANGUAGE!r} trains on exactly one non-English language, got"
+                f" train_languages {list(train_languages or [])} and languages {languages}"
+            )
+        if targets[0] not in languages:
+            raise ConfigError(
+                f"setting {ONE_LANGUAGE!r}: the training language {targets[0]!r} must be"
+                f" among the scored languages {languages} (it selects on its dev set)"
+            )
+        return setting, splits, languages, targets
     if not targets:
         raise ConfigError(
             "setting 'translate-train' needs at least one non-English language in languages"
@@ -836,11 +854,12 @@ def _scope(suite: Path, setting: str, splits, languages, train_languages):
 
 
 def _training_set(load, suite, train_languages, cfg):
-    per_language = {"en": load(suite, "train", "en")[: cfg.train_limit]}
-    for lang in train_languages[1:]:
-        per_language[lang] = load(suite, "translate-train", lang)[: cfg.train_limit]
+    per_language = {
+        lang: load(suite, "train" if lang == "en" else "translate-train", lang)[: cfg.train_limit]
+        for lang in train_languages
+    }
     if len(per_language) == 1:
-        return per_language["en"]
+        return next(iter(per_language.values()))
     return translate_train_items(per_language, cfg.translate_train)
 
 
@@ -898,8 +917,9 @@ def ensure_finetune(
 
     Training: English train (``"zero-shot"``), or the translate-train set of English and
     ``train_languages`` (default: every non-English language of ``languages``;
-    translate-train-all) combined as ``cfg.translate_train`` says. Selection: English dev
-    only. Scoring: every ``split`` of ``splits`` ("dev", "test") in every language of
+    translate-train-all) combined as ``cfg.translate_train`` says, or (``"translate-train-one"``)
+    the translated set of the one language of ``train_languages`` alone. Selection: English
+    dev, except under ``"translate-train-one"``: the training language's dev set. Scoring: every ``split`` of ``splits`` ("dev", "test") in every language of
     ``languages`` (default: all of the suite's). The cache key holds the config fields
     (with the resolved precision), digests of the model folder and of the suite, the
     languages, splits, setting, training languages and ``save_model`` (then the selected
@@ -955,15 +975,17 @@ def ensure_finetune(
             return out, predictions
 
         train = _training_set(task.load, suite, train_langs, cfg)
+        select = train_langs[0] if setting == ONE_LANGUAGE else "en"
         model, tokenizer, history = finetune(
             task,
             model_dir,
             train,
-            evaluation_set("dev", "en")[0],
+            evaluation_set("dev", select)[0],
             cfg,
             output_dir=folder / "model" if save_model else None,
             progress=progress,
             watch=(lambda m, _tokenizer: cpu_state(m)) if oracle else None,
+            dev_language=select,
         )
         train_seconds = time.perf_counter() - started
         # Training and the English selection are over: only now are the targets read.
