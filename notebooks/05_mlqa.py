@@ -63,7 +63,8 @@ finetune = {
     "threads": 1,
     "translate_train": "union",
 }
-seeds = [0, 1, 2, 3, 4]
+seeds = [0, 1]
+ablation_seeds = [0, 1, 2, 3, 4]
 settings = ["zero-shot", "translate-train"]
 one_language_models = ["base", "weam"]
 one_language_seeds = [0]

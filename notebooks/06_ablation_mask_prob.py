@@ -24,8 +24,10 @@
 # WEAM masks each subword of both sentences with probability `mask_prob`; the paper uses
 # 0.3, twice BERT's 0.15, and claims it works best (claim C8). Here WEAM is pre-trained
 # once per value, everything else as in the pre-training chapter (λ = 1, first-subword
-# alignment, eflomal links), and each model is fine-tuned on XNLI zero-shot with the main
-# table's settings and seeds. The run at 0.3 *is* the main table's WEAM (one cache entry).
+# alignment, eflomal links, the first pre-training seed), and each model is fine-tuned on
+# XNLI zero-shot with the main table's settings and the fine-tuning seeds of chapter 04's
+# `ablation_seeds` (more than the main table's, which can average over pre-training
+# seeds). The run at 0.3 *is* the main table's WEAM (one cache entry per seed).
 #
 # The curve shows the mean over fine-tuning seeds with a 95 % interval; the table gives
 # each level's paired difference against 0.3. Each level is one pre-training run: the

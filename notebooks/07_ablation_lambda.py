@@ -25,8 +25,8 @@
 # λ = 0 leaves multilingual prediction alone: it is TLM at WEAM's masking probability,
 # the baseline for claim C12 (WEAM does both predictions for each masked token). Each
 # value is one WEAM pre-training run (mask_prob 0.3 and everything else as in the
-# pre-training chapter), fine-tuned on XNLI zero-shot with the main table's settings and
-# seeds; λ = 1 is the main table's WEAM.
+# pre-training chapter, the first pre-training seed), fine-tuned on XNLI zero-shot with the
+# main table's settings and chapter 04's `ablation_seeds`; λ = 1 is the main table's WEAM.
 
 # %% tags=["parameters"]
 profile = "default"

@@ -39,8 +39,9 @@
 #    WEAM are fine-tuned at several learning rates, to see whether their comparison
 #    depends on it.
 #
-# All ablations fine-tune on XNLI zero-shot with the main table's settings and seeds
-# (C7 uses translate-train on both tasks); each pre-trained variant is one run.
+# All ablations fine-tune on XNLI zero-shot with the main table's settings and the
+# fine-tuning seeds of `ablation_seeds` (chapters 04/05; C7 uses translate-train on both
+# tasks); each pre-trained variant is one run, of the first pre-training seed.
 
 # %% tags=["parameters"]
 profile = "default"

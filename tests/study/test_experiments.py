@@ -54,9 +54,14 @@ def test_profile_plans_read_the_chapters():
     plan = study.nli_plan("smoke")
     assert plan.seeds == tuple(study.chapter_parameters("04_xnli", "smoke")["seeds"])
     assert len(plan.seeds) >= 2
-    default = study.nli_plan("default")
-    assert len(default.seeds) >= 5  # every table cell: at least five fine-tuning seeds
-    assert len(study.qa_plan("default").seeds) >= 5
+    # a main-table cell: >= 3 pre-training seeds x >= 2 fine-tuning seeds (issue 16); the
+    # single-pre-training-seed ablations pair by fine-tuning seed: at least five
+    assert len(study.pretrain_seeds("default")) >= 3
+    for default in (study.nli_plan("default"), study.qa_plan("default")):
+        assert len(default.seeds) >= 2
+        ablation = default.for_ablations(("zero-shot",))
+        assert len(ablation.seeds) >= 5 and set(default.seeds) <= set(ablation.seeds)
+        assert ablation.settings == ("zero-shot",) and ablation.config == default.config
 
 
 def test_jobs_cover_models_settings_seeds_and_one_language_runs(tmp_path):

@@ -92,6 +92,14 @@ class FinetunePlan:
     settings: tuple[str, ...] = ("zero-shot", "translate-train")
     one_language_models: tuple[str, ...] = ()
     one_language_seeds: tuple[int, ...] | None = None
+    ablation_seeds: tuple[int, ...] | None = None
+
+    def for_ablations(self, settings: Sequence[str]) -> FinetunePlan:
+        """The plan of the single-pre-training-seed comparisons (chapters 06-08): the same
+        config, ``ablation_seeds`` (None: ``seeds``), the given settings."""
+        return dataclasses.replace(
+            self, settings=tuple(settings), seeds=self.ablation_seeds or self.seeds
+        )
 
     @property
     def main_settings(self) -> tuple[str, ...]:
@@ -100,8 +108,8 @@ class FinetunePlan:
 
     @classmethod
     def from_parameters(cls, task: str, params: Mapping[str, Any]) -> FinetunePlan:
-        """From a chapter's ``finetune``, ``seeds``, ``settings``, ``one_language_models``
-        and ``one_language_seeds`` parameters."""
+        """From a chapter's ``finetune``, ``seeds``, ``settings``, ``one_language_models``,
+        ``one_language_seeds`` and ``ablation_seeds`` parameters."""
         if task not in TASKS:
             raise ConfigError(f"unknown task {task!r}; choose one of {', '.join(TASKS)}")
         cls_ = ft.TASKS[task].config_class
@@ -124,6 +132,7 @@ class FinetunePlan:
                 f" {', '.join(MODELS)}"
             )
         one_seeds = params.get("one_language_seeds")
+        ablation_seeds = params.get("ablation_seeds")
         return cls(
             task,
             config,
@@ -131,6 +140,7 @@ class FinetunePlan:
             settings,
             tuple(models),
             None if one_seeds is None else tuple(_check_seeds(one_seeds)),
+            None if ablation_seeds is None else tuple(_check_seeds(ablation_seeds)),
         )
 
     def with_config(self, **changes) -> FinetunePlan:
@@ -139,7 +149,8 @@ class FinetunePlan:
 
 def nli_plan(profile: str, settings: Sequence[str] | None = None) -> FinetunePlan:
     """The XNLI fine-tuning of ``profile`` (chapter 04's parameters); the ablations use it
-    too, so their reference runs are the main table's."""
+    too (:meth:`FinetunePlan.for_ablations`: its ``ablation_seeds``), so their reference
+    runs are the main table's."""
     plan = chapter_settings(XNLI_CHAPTER, profile).plan
     return dataclasses.replace(plan, settings=tuple(settings)) if settings else plan
 
@@ -557,7 +568,7 @@ def ablation_results(
     runs = pretrain_variants(suite, settings, variants, store, workers, processes, profile)
     models = {name: run.file("model") for name, run in runs.items()}
     columns = {f"{factor}={lvl}": {"factor": factor, "level": lvl} for lvl in levels}
-    plan = nli_plan(profile, settings=("zero-shot",))
+    plan = nli_plan(profile).for_ablations(("zero-shot",))
     frame = finetune_grid(models, suite, plan, store, workers, columns)
     frame = frame[frame.setting != ft.ORACLE_SETTING].reset_index(drop=True)  # main tables only
     frame["model"] = objective
@@ -577,7 +588,7 @@ def lr_results(
     suite = study_suite(profile, store)
     frames = []
     for lr in learning_rates:
-        plan = nli_plan(profile, settings=("zero-shot",)).with_config(learning_rate=lr)
+        plan = nli_plan(profile).for_ablations(("zero-shot",)).with_config(learning_rate=lr)
         picked = {m: folders[m] for m in models}
         columns = {m: {"factor": "finetune_lr", "level": lr} for m in models}
         frames.append(finetune_grid(picked, suite, plan, store, workers, columns))
@@ -607,7 +618,7 @@ def noise_results(
     for rate in noise_rates:
         suite = study_suite(profile, store, noise_rate=rate)
         for plan in (nli_plan(profile), qa_plan(profile)):
-            plan = dataclasses.replace(plan, settings=("translate-train",))
+            plan = plan.for_ablations(("translate-train",))
             columns = {model: {"factor": "noise_rate", "level": rate}}
             frames.append(
                 finetune_grid({model: folders[model]}, suite, plan, store, workers, columns)
