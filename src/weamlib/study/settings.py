@@ -323,8 +323,9 @@ class MlqaSettings(_TaskSettings):
         {"learning_rate": 0.001, "epochs": 4, "batch_size": 32, "max_length": 128,
          "doc_stride": 64, "max_query_length": 32, "threads": 1, "translate_train": "union"}
     )  # fmt: skip
-    # one QA run per language and model would add about half an hour to the default book
-    # (14 runs of four epochs): translate-train-one is left to the profiles that ask for it
+    # one QA run per language and model would add 14 four-epoch runs to the default book,
+    # at about 160 s each (a zero-shot run of calibration probe 6): about 38 core-minutes;
+    # translate-train-one is left to the profiles that ask for it
     settings: list = _default(["zero-shot", "translate-train"])
 
 
