@@ -154,7 +154,10 @@ for s, table in diffs.items():
     display(table.round(2))
 
 # %% tags=["hide-input"]
-glue("chapter_summary", Markdown(study.mlqa_summary(frame, plan.main_settings)), display=False)
+summary = study.mlqa_summary(frame, plan.main_settings)
+if control := study.control_line(frame, "mlqa", study.control_languages(profile)):
+    summary += f"\n* {control}"
+glue("chapter_summary", Markdown(summary), display=False)
 Markdown(" ".join(study.headline(frame, "mlqa", s) for s in plan.main_settings))
 
 # %% [markdown]

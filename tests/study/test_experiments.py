@@ -337,3 +337,34 @@ def test_one_language_table_sets_each_setting_beside_the_others_on_the_same_runs
     assert table.loc[(study.LABELS["weam"], "translate-train-one"), "vela"] == 62
     with pytest.raises(ValueError, match="translate-train-one"):
         study.one_language_table(pd.DataFrame(rows[:3]), "xnli")
+
+
+def test_control_line_gives_the_share_of_englishs_margin_the_control_keeps():
+    rows = [
+        dict(model="base", task="xnli", setting="zero-shot", language=lang, split="test",
+             seed=seed, metric="accuracy", value=value + seed)
+        for lang, value in (("en", 73.0), ("feng", 53.0), ("vela", 40.0))
+        for seed in (0, 2)
+    ]  # fmt: skip
+    frame = pd.DataFrame(rows)
+    # English 74 - 33.3 = 40.7 over chance; feng 54 - 33.3 = 20.7: 51 %, just over half
+    line = study.control_line(frame, "xnli", ["feng"])
+    assert "keeps 51 % of English's margin" in line and "regime holds" in line
+    frame.loc[frame.language == "feng", "value"] -= 1.0  # 19.7 / 40.7: 48 %
+    assert "keeps 48 %" in study.control_line(frame, "xnli", ["feng"])
+    assert "broken" in study.control_line(frame, "xnli", ["feng"])
+    assert study.control_line(frame, "xnli", []) is None
+    floor = frame.assign(value=30.0)  # English at chance: no margin, no share to compute
+    assert "English itself is not above chance" in study.control_line(floor, "xnli", ["feng"])
+    assert study.control_line(frame, "xnli", ["kesh"]) is None  # not scored
+    qa = frame.assign(task="mlqa", metric="f1")
+    assert "chance 0.0" in study.control_line(qa, "mlqa", ["feng"])  # 53 / 74: 71.6 %
+    assert "keeps 72 %" in study.control_line(qa, "mlqa", ["feng"])
+
+
+def test_the_default_suites_control_is_feng():
+    from weamlib.synth.language import load_language
+
+    assert load_language("feng").spec.to_dict()["realiser"] == "english"
+    assert study.control_languages("smoke") == ["feng"]  # English itself is no control
+    assert study.control_languages("paper-smoke") == []

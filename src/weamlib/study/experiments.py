@@ -862,6 +862,55 @@ def xnli_summary(frame, settings: Sequence[str]) -> str:
     return "\n".join(f"* {line}" for line in lines)
 
 
+CHANCE = {"xnli": 100 / 3, "mlqa": 0.0}  # the headline metric of a guess (F1 of no answer: 0)
+
+
+def control_languages(profile: str, store: RunStore | None = None) -> list[str]:
+    """The suite's script-only controls: languages other than English realised by the
+    English realiser (``realiser: english``: English's grammar and words, written in another
+    script; data/languages/README.md). None in a real-data suite."""
+    from weamlib.data.realsuite import real_profile
+    from weamlib.data.suitefiles import suite_specs
+
+    if real_profile(profile):
+        return []
+    specs = suite_specs(study_suite(profile, store))
+    return [c for c, spec in specs.items() if c != "en" and spec.get("realiser") == "english"]
+
+
+def control_line(frame, task: str, controls: Sequence[str], model: str = "base") -> str | None:
+    """The positive control of DESIGN §3: the share of English's zero-shot test margin over
+    chance that ``model`` keeps on each script-only control language (a change of script
+    alone should cost little; under half of English's margin, the regime, not the
+    objectives, is broken). None without controls or runs."""
+    metric = TASKS[task]
+    rows = frame[(frame.task == task) & (frame.setting == "zero-shot") & (frame.model == model)
+                 & (frame.metric == metric) & (frame.split == "test")]  # fmt: skip
+    controls = [c for c in controls if c in set(rows.language)]
+    if not controls or "en" not in set(rows.language):
+        return None
+    chance = CHANCE[task]
+    en = rows[rows.language == "en"].value.mean()
+    head = f"{LABELS.get(model, model)}, zero-shot: "
+    if en <= chance:
+        return (
+            f"{head}English itself is not above chance ({en:.1f} against {chance:.1f}), so the"
+            f" script-only control ({', '.join(f'`{c}`' for c in controls)}) has no margin to"
+            " keep: the regime is broken by DESIGN §3's rule."
+        )
+    parts = []
+    for code in controls:
+        score = rows[rows.language == code].value.mean()
+        share = (score - chance) / (en - chance)
+        verdict = "holds" if share >= 0.5 else "is broken by DESIGN §3's rule (under half)"
+        parts.append(
+            f"the script-only control `{code}` keeps {100 * share:.0f} % of English's margin"
+            f" over chance ({score:.1f} against {en:.1f}, chance {chance:.1f}): the regime"
+            f" {verdict}"
+        )
+    return head + "; ".join(parts) + "."
+
+
 def mlqa_summary(frame, settings: Sequence[str]) -> str:
     """Chapter 05's opening summary (Markdown bullets): English F1 and exact match, the
     zero-shot transfer, and the differences the MLQA parts of C1–C3 rest on."""
