@@ -891,7 +891,7 @@ def control_line(frame, task: str, controls: Sequence[str], model: str = "base")
         return None
     chance = CHANCE[task]
     en = rows[rows.language == "en"].value.mean()
-    head = f"{LABELS.get(model, model)}, zero-shot: "
+    head = f"Positive control ({task.upper()} {metric}, {LABELS.get(model, model)}, zero-shot): "
     if en <= chance:
         return (
             f"{head}English itself is not above chance ({en:.1f} against {chance:.1f}), so the"
