@@ -261,24 +261,33 @@ def test_ensure_runs_end_to_end_and_is_cached(model_dir, suite, run_store, monke
     assert again.path == run.path and again.results == run.results
 
 
-def test_zero_shot_reads_only_english_until_selection_is_over(
-    model_dir, suite, run_store, monkeypatch
-):
-    reads, seen_by_training = [], {}
-    real_load, real_finetune = finetune.load_nli, finetune.finetune
+def _spy_on_training(monkeypatch, task_name: str):
+    """Record every suite file the task loads, and what :func:`finetune.finetune` was given
+    and had read once training and selection were over. Returns ``(reads, seen)``: the
+    ``(split, lang)`` loads in order, and ``seen`` with ``reads``, ``train``, ``dev`` and
+    ``kwargs`` of the (last) training call."""
+    reads, seen = [], {}
+    task = getattr(finetune, task_name)
+    real_load, real_finetune = task.load, finetune.finetune
 
     def spy_load(suite_, split, lang):
         reads.append((split, lang))
         return real_load(suite_, split, lang)
 
-    def spy_finetune(task, model_dir_, train, dev, cfg, **kwargs):
-        result = real_finetune(task, model_dir_, train, dev, cfg, **kwargs)
-        seen_by_training["reads"] = list(reads)
-        seen_by_training["dev"] = list(dev)
+    def spy_finetune(task_, model_dir_, train, dev, cfg, **kwargs):
+        result = real_finetune(task_, model_dir_, train, dev, cfg, **kwargs)
+        seen.update(reads=list(reads), train=list(train), dev=list(dev), kwargs=kwargs)
         return result
 
-    monkeypatch.setattr(finetune, "NLI", dataclasses.replace(finetune.NLI, load=spy_load))
+    monkeypatch.setattr(finetune, task_name, dataclasses.replace(task, load=spy_load))
     monkeypatch.setattr(finetune, "finetune", spy_finetune)
+    return reads, seen
+
+
+def test_zero_shot_reads_only_english_until_selection_is_over(
+    model_dir, suite, run_store, monkeypatch
+):
+    reads, seen_by_training = _spy_on_training(monkeypatch, "NLI")
     cfg = dataclasses.replace(FAST, epochs=1)
     ensure_nli_finetune(model_dir, suite, cfg, store=run_store)
     assert sorted(set(seen_by_training["reads"])) == [("dev", "en"), ("train", "en")]
@@ -312,20 +321,7 @@ def test_translate_train_adds_target_training_sets(model_dir, suite, run_store):
 def test_translate_train_one_trains_selects_and_scores_one_language(
     model_dir, suite, run_store, monkeypatch
 ):
-    reads, seen = [], {}
-    real_load, real_finetune = finetune.load_nli, finetune.finetune
-
-    def spy_load(suite_, split, lang):
-        reads.append((split, lang))
-        return real_load(suite_, split, lang)
-
-    def spy_finetune(task, model_dir_, train, dev, cfg, **kwargs):
-        seen["reads"], seen["train"], seen["dev"] = list(reads), list(train), list(dev)
-        seen["dev_language"] = kwargs["dev_language"]
-        return real_finetune(task, model_dir_, train, dev, cfg, **kwargs)
-
-    monkeypatch.setattr(finetune, "NLI", dataclasses.replace(finetune.NLI, load=spy_load))
-    monkeypatch.setattr(finetune, "finetune", spy_finetune)
+    _, seen = _spy_on_training(monkeypatch, "NLI")
     cfg = dataclasses.replace(FAST, epochs=1, train_limit=40)
     run = ensure_nli_finetune(
         model_dir, suite, cfg, languages=["vela"], train_languages=["vela"], store=run_store,
@@ -334,7 +330,9 @@ def test_translate_train_one_trains_selects_and_scores_one_language(
     # no English, no other language: Vela's translated training set and Vela's dev set
     assert sorted(set(seen["reads"])) == [("dev", "vela"), ("translate-train", "vela")]
     assert seen["train"] == load_nli(suite, "translate-train", "vela")[:40]
-    assert seen["dev"] == load_nli(suite, "dev", "vela") and seen["dev_language"] == "vela"
+    assert (
+        seen["dev"] == load_nli(suite, "dev", "vela") and seen["kwargs"]["dev_language"] == "vela"
+    )
     assert run.results["train_languages"] == ["vela"] and run.results["train_examples"] == 40
     assert {split: sorted(v) for split, v in run.results["scores"]["accuracy"].items()} == {
         "dev": ["vela"],
@@ -503,20 +501,7 @@ QA_FAST = finetune.QAFinetuneConfig(
 
 
 def test_qa_run_end_to_end_zero_shot_reads_only_english(model_dir, suite, run_store, monkeypatch):
-    reads, seen = [], {}
-    real_load, real_finetune = finetune.load_qa, finetune.finetune
-
-    def spy_load(suite_, split, lang):
-        reads.append((split, lang))
-        return real_load(suite_, split, lang)
-
-    def spy_finetune(task, model_dir_, train, dev, cfg, **kwargs):
-        seen["reads"] = list(reads)
-        seen["train_ids"] = [e.id for e in train]
-        return real_finetune(task, model_dir_, train, dev, cfg, **kwargs)
-
-    monkeypatch.setattr(finetune, "QA", dataclasses.replace(finetune.QA, load=spy_load))
-    monkeypatch.setattr(finetune, "finetune", spy_finetune)
+    _, seen = _spy_on_training(monkeypatch, "QA")
     run = finetune.ensure_qa_finetune(model_dir, suite, QA_FAST, store=run_store)
     assert sorted(set(seen["reads"])) == [("dev", "en"), ("train", "en")]
     langs = suite_languages(suite)
