@@ -29,6 +29,7 @@ import numpy as np
 from weamlib.core.errors import ConfigError
 from weamlib.core.workers import run_parallel
 from weamlib.store.runs import Run, RunStore
+from weamlib.study import calibration
 from weamlib.study.settings import (
     CHAPTER,
     StudySettings,
@@ -55,6 +56,8 @@ LABELS = {
 }
 XNLI_CHAPTER, MLQA_CHAPTER = "04_xnli", "05_mlqa"
 TASKS = {"xnli": "accuracy", "mlqa": "f1"}  # the headline metric of each task
+# that metric for a guess: three balanced labels; the F1 of no answer is 0
+CHANCE = {"xnli": calibration.CHANCE, "mlqa": 0.0}
 
 
 # --------------------------------------------------------------------------- settings
@@ -519,7 +522,7 @@ def phenomenon_results(
     from weamlib.eval.breakdown import phenomenon_frame, phenomenon_table
 
     store = store or RunStore()
-    plan = dataclasses.replace(nli_plan(profile), settings=(setting,))
+    plan = nli_plan(profile, (setting,))
     suite = study_suite(profile, store)
     folders = study_models(profile, store)
     languages = suite_languages(suite)
@@ -841,7 +844,7 @@ def xnli_summary(frame, settings: Sequence[str]) -> str:
     """Chapter 04's opening summary (Markdown bullets): how well English is learnt and how
     much of it transfers, the zero-shot differences the XNLI claims rest on (C1, C4, C5)
     and, with translate-train, WEAM's zero-shot against its translate-train (C6)."""
-    lines = [_transfer_line(frame, "xnli", "accuracy", " %", f" (chance {100 / 3:.1f} %)")]
+    lines = [_transfer_line(frame, "xnli", "accuracy", " %", f" (chance {CHANCE['xnli']:.1f} %)")]
     pairs = _pairs_text(frame, "xnli", "zero-shot",
                         ("WEAM − TLM", "WEAM − word-aligned", "TLM − base (“mBERT”)"))  # fmt: skip
     if pairs:
@@ -860,9 +863,6 @@ def xnli_summary(frame, settings: Sequence[str]) -> str:
             line += f"; WEAM zero-shot − translate-train: {_interval(d)} points"
         lines.append(line + ".")
     return "\n".join(f"* {line}" for line in lines)
-
-
-CHANCE = {"xnli": 100 / 3, "mlqa": 0.0}  # the headline metric of a guess (F1 of no answer: 0)
 
 
 def control_languages(profile: str, store: RunStore | None = None) -> list[str]:
@@ -1094,7 +1094,7 @@ def plot_languages(frame, task: str, metric: str | None = None, split: str = "te
             palette={m: palette.get(m, "grey") for m in order}, legend=k == 0, saturation=1,
         )  # fmt: skip
         if metric == "accuracy" and task == "xnli":
-            ax.axhline(100 / 3, color="black", linestyle=":", lw=1, label="chance")
+            ax.axhline(CHANCE["xnli"], color="black", linestyle=":", lw=1, label="chance")
         ax.set_title(f"{task.upper()} {setting} ({split})", fontsize=11)
         ax.set_ylabel(metric)
         ax.set_xlabel("")
