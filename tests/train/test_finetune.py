@@ -432,12 +432,18 @@ def test_oracle_selection_picks_each_languages_own_best_dev_epoch():
         finetune.oracle_selection([], "accuracy")
 
 
-def test_translate_train_items_mix_and_union():
+def test_translate_train_items_mix_en_mix_and_union():
     per = {"en": ["e0", "e1", "e2", "e3", "e4"], "vela": ["v0", "v1", "v2", "v3", "v4"]}
     per["dorn"] = ["d0", "d1", "d2", "d3", "d4"]
     assert finetune.translate_train_items(per) == ["e0", "v1", "d2", "e3", "v4"]
     assert finetune.translate_train_items(per, "union")[5:7] == ["v0", "v1"]
     assert len(finetune.translate_train_items(per, "union")) == 15
+    # English in full, then one translation per item, the targets taking turns
+    assert finetune.translate_train_items(per, "en+mix") == [
+        "e0", "e1", "e2", "e3", "e4", "v0", "d1", "v2", "d3", "v4"
+    ]  # fmt: skip
+    with pytest.raises(ConfigError, match="at least one target"):
+        finetune.translate_train_items({"en": per["en"]}, "en+mix")
     with pytest.raises(ValueError, match="'vela' has 4 items, English has 5"):
         finetune.translate_train_items({"en": per["en"], "vela": per["vela"][:4]})
     with pytest.raises(ConfigError, match="translate_train"):

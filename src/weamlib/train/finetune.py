@@ -21,7 +21,9 @@ extractive QA) are its two instances; :func:`finetune` trains and selects, and
 Settings: ``"zero-shot"`` trains on English train only. ``"translate-train"`` trains on
 the suite's translated training sets: each English training item is replaced by its
 realisation in one of the training languages, assigned round-robin
-(``translate_train="mix"``), or every set is used in full (``"union"``, XTREME's
+(``translate_train="mix"``); or English in full plus one translation of each item, the
+targets round-robin (``"en+mix"``: twice the items of zero-shot per epoch, so English is
+trained as zero-shot trains it); or every set is used in full (``"union"``, XTREME's
 translate-train-all: ``k`` times as many items per epoch). ``"translate-train-one"``
 trains on one target language's translated training set alone, without English, and
 selects and scores on that language (the per-language translate-train of the paper:
@@ -66,7 +68,7 @@ SETTINGS = ("zero-shot", "translate-train", "translate-train-one")
 ONE_LANGUAGE = "translate-train-one"
 # the rows of a zero-shot run's target languages under target-dev ("oracle") selection
 ORACLE_SETTING = "zero-shot (oracle selection)"
-TRANSLATE_TRAIN = ("mix", "union")
+TRANSLATE_TRAIN = ("mix", "en+mix", "union")
 SPLITS = ("dev", "test")
 LABEL2ID = {label: i for i, label in enumerate(NLI_LABELS)}
 ID2LABEL = dict(enumerate(NLI_LABELS))
@@ -804,7 +806,9 @@ def translate_train_items(per_language: Mapping[str, Sequence], mode: str = "mix
     same meaning; the first language is English).
 
     ``"mix"``: item i is taken from language ``i mod k`` (k languages, in the given order),
-    so the set has as many items as one list. ``"union"``: every list, concatenated.
+    so the set has as many items as one list. ``"en+mix"``: the English list, then item i
+    of target ``i mod (k - 1)`` (the other languages in the given order): twice one list.
+    ``"union"``: every list, concatenated.
     """
     langs = list(per_language)
     lists = [list(per_language[lang]) for lang in langs]
@@ -819,6 +823,11 @@ def translate_train_items(per_language: Mapping[str, Sequence], mode: str = "mix
                 f"translate-train set of {lang!r} has {len(items)} items, English has {n}:"
                 " the sets must be translations of the same items"
             )
+    if mode == "en+mix":
+        if len(lists) < 2:
+            raise ConfigError("translate_train 'en+mix' needs English and at least one target")
+        targets = lists[1:]
+        return lists[0] + [targets[i % len(targets)][i] for i in range(n)]
     return [lists[i % len(lists)][i] for i in range(n)]
 
 
