@@ -5,7 +5,8 @@ Builds a copy of book/ in a temporary folder (the repository's book is untouched
 chapter at a time so that each run the store finishes is attributed to the chapter that
 computed it (:mod:`weamlib.store.buildcost`), then the HTML. Prints, for both builds, seconds and
 peak kernel memory per chapter, and the minutes each stage (pre-training, fine-tuning, …)
-cost inside each chapter.
+cost inside each chapter. While a chapter runs, its progress lines (which step, how long is
+left) go to stderr, so a cold default build never sits silent for minutes.
 
     python benchmarks/bench_book.py --profile smoke [--json out.json] [--store DIR]
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -26,14 +28,18 @@ from weamlib.book import pipeline
 from weamlib.store.buildcost import finished_runs
 
 
+def _to_stderr(*args, **kwargs) -> None:
+    print(*args, file=sys.stderr, flush=True)
+
+
 def timed_build(profile: str, book: Path, store: Path) -> dict:
     """Build chapter by chapter; per chapter: seconds, peak MB and stage minutes."""
     start = time.perf_counter()
     chapters = {}
     for source in pipeline.chapters():
         began = time.time()
-        report = pipeline.build_book(
-            profile, book_dir=book, names=[source.stem], html=False, log=lambda *a, **k: None
+        report = pipeline.build_book(  # its progress lines (step, time left) go to stderr
+            profile, book_dir=book, names=[source.stem], html=False, log=_to_stderr
         )
         entry = dict(report["chapters"][source.stem])
         runs = finished_runs(store, since=began, until=time.time() + 1)
