@@ -97,7 +97,7 @@ from weamlib.study import plots
 from weamlib.study import pretrain_report as report
 from weamlib.study import settings as weam_settings
 from weamlib.study.benchmarks import ensure_benchmark, recorded_gpu_benchmarks
-from weamlib.study.experiments import MODELS, nli_plan, pretrain_variants, study_suite
+from weamlib.study.experiments import MODELS, nli_plan, pretrain_seed_variants, study_suite
 from weamlib.train.pretrain_runs import loss_frame
 
 plots.setup()
@@ -170,40 +170,29 @@ if calibration:
 # %% [markdown]
 # ## Pre-training the five models
 #
-# The base model trains first; the four continued objectives then train side by side,
-# one single-threaded process per CPU core. Every run is cached in the run store, keyed
-# by its settings and by a digest of the code it runs, so an edit to the objectives
-# retrains exactly the models it affects.
+# The five models are pre-trained under each pre-training seed below (the base model
+# too; each continued model starts from the base model of its own seed), so the main
+# tables' intervals hold the pre-training noise as well as the fine-tuning noise. The
+# base models train first, then the continued objectives, side by side: one
+# single-threaded process per CPU core. Every run is cached in the run store, keyed by
+# its settings and by a digest of the code it runs, so an edit to the objectives retrains
+# exactly the models it affects. The ablations and the probes use the first seed's runs,
+# the ones in the first table.
 
 # %% tags=["hide-input"]
-runs = pretrain_variants(
+seed_runs = pretrain_seed_variants(
     suite,
     settings,
+    [settings.base.seed, *pretrain_seeds],
     {m: (m, {}) for m in MODELS},
     workers=n_workers,
     processes=processes,
     profile=profile,
 )
+runs = seed_runs[settings.base.seed]
 report.runs_table(runs)
 
-# %% [markdown]
-# The main tables pre-train every model with each of the pre-training seeds below (the base
-# model too; each continued model starts from the base model of its own seed), so their
-# intervals hold the pre-training noise as well as the fine-tuning noise. The ablations and
-# the probes use the first seed's runs, the ones above.
-
 # %% tags=["hide-input"]
-seed_runs = {settings.base.seed: runs}
-for other_seed in pretrain_seeds:
-    if other_seed != settings.base.seed:
-        seed_runs[other_seed] = pretrain_variants(
-            suite,
-            settings.with_seed(other_seed),
-            {m: (m, {}) for m in MODELS},
-            workers=n_workers,
-            processes=processes,
-            profile=profile,
-        )
 report.seed_losses_table(seed_runs)
 
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "Pre-training losses by step: the base model's MLM loss (top left), the word-aligned model's two terms (top right) and the continued models' prediction losses (bottom), where WEAM's dashed line is its cross-lingual prediction from the exchanged states."}}

@@ -248,8 +248,15 @@ def test_each_results_chapter_opens_with_its_own_numbers():
 def test_main_results_fine_tune_every_pretraining_seed_and_label_its_rows(monkeypatch):
     seen = []
 
-    def fake_models(profile, store=None, workers=None, pretrain_seed=None):
-        return {"base": f"base-{pretrain_seed}", "weam": f"weam-{pretrain_seed}"}
+    class FakeRun:
+        def __init__(self, name):
+            self.name = name
+
+        def file(self, _):
+            return self.name
+
+    def fake_pretraining(suite, settings, seeds, variants, *args):
+        return {s: {m: FakeRun(f"{m}-{s}") for m in ("base", "weam")} for s in seeds}
 
     def fake_grid(models, suite, plan, store=None, workers=None, columns=None):
         seen.append(dict(models))
@@ -261,7 +268,7 @@ def test_main_results_fine_tune_every_pretraining_seed_and_label_its_rows(monkey
                                  **columns[name]))  # fmt: skip
         return pd.DataFrame(rows)
 
-    monkeypatch.setattr(study, "study_models", fake_models)
+    monkeypatch.setattr(study, "pretrain_seed_variants", fake_pretraining)
     monkeypatch.setattr(study, "finetune_grid", fake_grid)
     monkeypatch.setattr(study, "study_suite", lambda profile, store=None: "suite")
     seeds = study.pretrain_seeds("smoke")
@@ -368,3 +375,51 @@ def test_the_default_suites_control_is_feng():
     assert load_language("feng").spec.to_dict()["realiser"] == "english"
     assert study.control_languages("smoke") == ["feng"]  # English itself is no control
     assert study.control_languages("paper-smoke") == []
+
+
+def test_pretraining_seeds_train_their_bases_together_then_every_continued_run(monkeypatch):
+    """The missing base models of all seeds go to the workers in one batch, then the
+    continued runs of all seeds in one more, each continuing from its own seed's base."""
+    settings = study.profile_settings("smoke")
+    stored = {(settings.base.seed, "base")}  # seed 0's base is cached already
+    batches = []
+
+    def key(cfg):
+        return (cfg.seed, cfg.objective)
+
+    def fake_find(suite, cfg, size, vocab_size, base, store=None):
+        if cfg.objective != "base":
+            assert (base.seed, "base") in stored  # its own seed's base, trained first
+            assert base.seed == cfg.seed
+        return "run" if key(cfg) in stored else None
+
+    def fake_parallel(fn, jobs, workers=None, labels=None, threads=1):
+        batches.append([(key(job[1]), None if job[4] is None else job[4].seed) for job in jobs])
+        stored.update(key(job[1]) for job in jobs)
+        return [None] * len(jobs)
+
+    def fake_ensure(suite, cfg, size, vocab_size, base=None, store=None, progress=True):
+        assert key(cfg) in stored
+        return key(cfg)
+
+    monkeypatch.setattr(study, "find_pretrained", fake_find)
+    monkeypatch.setattr(study, "run_parallel", fake_parallel)
+    monkeypatch.setattr(study, "ensure_pretrained", fake_ensure)
+    monkeypatch.setattr(study, "pair_links", lambda *a, **k: None)
+    monkeypatch.setattr("weamlib.data.suitefiles.suite_languages", lambda suite: ["en", "xx"])
+    seed = settings.base.seed
+    out = study.pretrain_seed_variants(
+        "suite", settings, [seed, seed + 1, seed + 2, seed + 1],
+        {"base": ("base", {}), "tlm": ("tlm", {}), "weam": ("weam", {})},
+    )  # fmt: skip
+    assert batches == [
+        [((seed + 1, "base"), None), ((seed + 2, "base"), None)],
+        [((s, obj), s) for s in (seed, seed + 1, seed + 2) for obj in ("tlm", "weam")],
+    ]
+    assert out == {
+        s: {"base": (s, "base"), "tlm": (s, "tlm"), "weam": (s, "weam")}
+        for s in (seed, seed + 1, seed + 2)
+    }
+    # all cached now: nothing more is trained
+    study.pretrain_seed_variants("suite", settings, [seed + 1], {"weam": ("weam", {})})
+    assert batches[2:] == [[], []]

@@ -202,50 +202,100 @@ def pretrain_variants(
     one after the other, by ``accelerate launch --num_processes N -m weamlib pretrain``
     under ``profile`` (whose settings ``settings`` must be), and read from the run store.
     """
-    store = store or RunStore()
-    cfgs: dict[str, PretrainConfig] = {
-        name: settings.config(objective, None, **dict(overrides))
-        for name, (objective, overrides) in variants.items()
-    }
-    ensure_pretrained(suite, settings.base, settings.size, settings.vocab_size, None, store)
+    seed = settings.base.seed
+    return pretrain_seed_variants(
+        suite, settings, [seed], variants, store, workers, processes, profile
+    )[seed]
+
+
+def pretrain_seed_variants(
+    suite,
+    settings: StudySettings,
+    seeds: Sequence[int],
+    variants: Mapping[str, tuple[str, Mapping[str, Any]]],
+    store: RunStore | None = None,
+    workers: int | None = None,
+    processes: int = 1,
+    profile: str | None = None,
+) -> dict[int, dict[str, Run]]:
+    """:func:`pretrain_variants` under each pre-training seed of ``seeds``
+    (``settings.with_seed``; a seed listed twice is one): seed -> name -> run. The missing
+    base models train side by side first, then every seed's missing continued runs together, so no core waits for
+    one seed's base model while the others' could train."""
     from weamlib.data.suitefiles import suite_languages
 
-    todo = {
-        name: cfg
-        for name, cfg in cfgs.items()
-        if cfg.objective != "base"
-        and find_pretrained(suite, cfg, settings.size, settings.vocab_size, settings.base, store)
-        is None
+    store = store or RunStore()
+    per_seed = {seed: settings.with_seed(seed) for seed in seeds}
+
+    def job(cfg, base) -> tuple:  # the arguments of one worker's _pretrain_job
+        return (suite, cfg, settings.size, settings.vocab_size, base, str(store.root))
+
+    cfgs = {
+        seed: {
+            name: s.config(objective, None, **dict(overrides))
+            for name, (objective, overrides) in variants.items()
+        }
+        for seed, s in per_seed.items()
     }
-    # Links the runs to train need are made here first, so workers only read them (and a
-    # build whose runs are all cached does not even read them).
-    for source in sorted({c.alignment_source for c in todo.values() if c.uses_alignment}):
-        for lang in suite_languages(suite)[1:]:
-            pair_links(suite, lang, source, 0, store)
-    if processes > 1 and todo:
-        for cfg in todo.values():
-            launch_pretraining(profile, settings, cfg, processes, store)
+    bases = [
+        seed
+        for seed, s in per_seed.items()
+        if find_pretrained(suite, s.base, s.size, s.vocab_size, None, store) is None
+    ]
+    if processes > 1:  # the base model trains in this process (as on one GPU)
+        for seed in bases:
+            s = per_seed[seed]
+            ensure_pretrained(suite, s.base, s.size, s.vocab_size, None, store)
     else:
         run_parallel(
             _pretrain_job,
-            [
-                (suite, cfg, settings.size, settings.vocab_size, settings.base, str(store.root))
-                for cfg in todo.values()
-            ],
+            [job(per_seed[seed].base, None) for seed in bases],
             workers,
-            labels=[f"pre-training {name}" for name in todo],
+            labels=[f"pre-training base (pre-training seed {seed})" for seed in bases],
+        )
+    todo = [
+        (seed, name, cfg)
+        for seed, named in cfgs.items()
+        for name, cfg in named.items()
+        if cfg.objective != "base"
+        and find_pretrained(
+            suite, cfg, settings.size, settings.vocab_size, per_seed[seed].base, store
+        )
+        is None
+    ]
+    # Links the runs to train need are made here first, so workers only read them (and a
+    # build whose runs are all cached does not even read them).
+    for source in sorted({c.alignment_source for _, _, c in todo if c.uses_alignment}):
+        for lang in suite_languages(suite)[1:]:
+            pair_links(suite, lang, source, 0, store)
+    if processes > 1:
+        for seed, _, cfg in todo:
+            launch_pretraining(profile, per_seed[seed], cfg, processes, store)
+    else:
+        run_parallel(
+            _pretrain_job,
+            [job(cfg, per_seed[seed].base) for seed, _, cfg in todo],
+            workers,
+            labels=[
+                f"pre-training {name}"
+                + (f" (pre-training seed {seed})" if len(per_seed) > 1 else "")
+                for seed, name, _ in todo
+            ],
         )
     return {
-        name: ensure_pretrained(
-            suite,
-            cfg,
-            settings.size,
-            settings.vocab_size,
-            None if cfg.objective == "base" else settings.base,
-            store,
-            False,
-        )
-        for name, cfg in cfgs.items()
+        seed: {
+            name: ensure_pretrained(
+                suite,
+                cfg,
+                settings.size,
+                settings.vocab_size,
+                None if cfg.objective == "base" else per_seed[seed].base,
+                store,
+                False,
+            )
+            for name, cfg in named.items()
+        }
+        for seed, named in cfgs.items()
     }
 
 
@@ -309,8 +359,22 @@ def study_model_seeds(
     profile: str, store: RunStore | None = None, workers: int | None = None
 ) -> dict[int, dict[str, Path]]:
     """The five models under every pre-training seed: seed -> name -> model folder. Each
-    continued model starts from the base model of its own seed."""
-    return {s: study_models(profile, store, workers, s) for s in pretrain_seeds(profile)}
+    continued model starts from the base model of its own seed; missing runs of all
+    seeds train side by side (:func:`pretrain_seed_variants`)."""
+    runs = pretrain_seed_variants(
+        study_suite(profile, store),
+        profile_settings(profile),
+        pretrain_seeds(profile),
+        {name: (name, {}) for name in MODELS},
+        store,
+        workers,
+        chapter_settings(CHAPTER, profile).processes,
+        profile,
+    )
+    return {
+        seed: {name: run.file("model") for name, run in named.items()}
+        for seed, named in runs.items()
+    }
 
 
 # --------------------------------------------------------------------------- fine-tuning
