@@ -22,8 +22,8 @@
 # :::
 #
 # This chapter trains the study's models. First a small BERT is pre-trained from scratch
-# with masked language modelling (MLM) on the monolingual corpora of all seven languages:
-# it plays the part of mBERT. Then four copies of it continue on the en–X parallel
+# with masked language modelling (MLM) on the monolingual corpora of every language of
+# the suite: it plays the part of mBERT. Then four copies of it continue on the en–X parallel
 # corpora, each with one objective, for the same number of steps, the same batch size
 # (in sentence pairs) and the same learning-rate schedule:
 #
@@ -135,7 +135,7 @@ if calibration:
     bases, cal_scores = calib.evaluate_candidates(
         suite, calibration, vocab_size, calibration_finetune, calibration_seeds, workers=n_workers
     )
-    display(bases.drop(columns="path").round(2))
+    display(bases.drop(columns="path").set_index("candidate").round(2))
 else:
     display(
         Markdown(
@@ -147,7 +147,7 @@ else:
 # %% tags=["hide-input"]
 if calibration:
     cal_table = calib.summary(cal_scores)
-    display(cal_table.round(1))
+    display(cal_table.set_index("candidate").round(1))
 
 # %% tags=["hide-input"]
 if calibration:
@@ -162,6 +162,7 @@ if calibration:
         n_test=len(load_nli(suite, "test", "en")),
         n_languages=len(languages),
         n_seeds=len(nli_plan(profile).seeds),
+        n_pretrain_seeds=len(pretrain_seeds),
     )
     display(Markdown(outcome.text))
     if outcome.budget:

@@ -146,7 +146,7 @@ def test_outcome_when_the_profile_runs_another_candidate():
     scores = _scores()
     out = calib.outcome(
         calib.summary(scores), scores, _bases(), _candidates(), {"layers": 1}, {"steps": 10},
-        "cls", n_test=10_000, n_languages=3, n_seeds=5,
+        "cls", n_test=10_000, n_languages=3, n_seeds=5, n_pretrain_seeds=3,
     )  # fmt: skip
     assert out.decision["candidate"] == "big" and not out.matches and out.used == "small"
     assert out.text.startswith("The rule picks **big**, with 89.0 % English dev accuracy")
@@ -154,7 +154,8 @@ def test_outcome_when_the_profile_runs_another_candidate():
     assert "**below the 85–97 % target**" not in out.text  # 89 % is inside it
     assert "**The profile's settings are not this regime**" in out.text
     assert out.budget.startswith("The profile runs **small**: 82.0 % English dev, 7.0 points")
-    assert "took 4.0 min to pre-train against 1.0 min" in out.budget and "5 seeds" in out.budget
+    assert "took 4.0 min to pre-train against 1.0 min" in out.budget
+    assert "pre-train every model with 3 seeds, fine-tune each with 5 seeds" in out.budget
     assert out.summary.endswith(
         "the profile runs **small** instead (a budget decision, explained above)."
     )

@@ -69,9 +69,9 @@ def test_last_layer_probes_and_their_text():
 def test_runs_table_and_models_paragraph():
     runs = {"base": FakeRun(steps=60, final_loss=5.123, seconds=90, tokens_per_second=1234.567)}
     table = report.runs_table(runs)
-    assert table.to_dict("records") == [
-        {"model": "base", "steps": 60, "final loss": 5.12, "minutes": 1.5, "tokens/s": 1234.57}
-    ]
+    assert table.to_dict("index") == {
+        "base": {"steps": 60, "final loss": 5.12, "minutes": 1.5, "tokens/s": 1234.57}
+    }
     settings = profile_settings("smoke")
     text = report.about_models(settings, 300, 7)
     assert text.startswith("One WordPiece vocabulary of 300 entries serves every model")

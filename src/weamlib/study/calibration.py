@@ -228,11 +228,14 @@ class Outcome:
 def outcome(
     table: pd.DataFrame, scores: pd.DataFrame, bases: pd.DataFrame, candidates: Sequence[dict],
     model: dict, base: dict, head: str, n_test: int, n_languages: int, n_seeds: int,
+    n_pretrain_seeds: int = 1,
 ) -> Outcome:  # fmt: skip
     """The rule's pick (:func:`choose`) on the ``table`` of :func:`summary`, its paired
     differences against every other candidate, whether its base model transfers
     (:func:`above_chance` over ``n_test`` test items) and whether the profile runs it;
-    ``n_languages``: of the suite, English included; ``n_seeds``: the XNLI chapter's."""
+    ``n_languages``: of the suite, English included; ``n_seeds``: the XNLI chapter's
+    fine-tuning seeds per pre-trained model; ``n_pretrain_seeds``: the pre-training seeds
+    of the main tables."""
     decision = choose(table)
     pick = decision["candidate"]
     chosen = next(c for c in candidates if c["name"] == pick)
@@ -276,8 +279,10 @@ def outcome(
             f"The profile runs **{used}**: {u['en dev']:.1f} % English dev, "
             f"{decision['en_dev'] - u['en dev']:.1f} points below the rule's pick, whose base "
             f"model took {cost[pick]:.1f} min to pre-train against "
-            f"{cost[used]:.1f} min. The results chapters fine-tune every model with "
-            f"{n_seeds} seeds in two settings and on two tasks, and "
+            f"{cost[used]:.1f} min. The results chapters pre-train every model with "
+            f"{n_pretrain_seeds} seed{'s' if n_pretrain_seeds != 1 else ''}, fine-tune each"
+            f" with {n_seeds} seed{'s' if n_seeds != 1 else ''} in two settings and on two"
+            " tasks, and "
             "pre-train and fine-tune every ablation variant; at the larger size the default "
             "book would not fit its time bar on this machine, so the smaller regime was kept, "
             "and every result below is for it. This is a budget decision against the rule, "

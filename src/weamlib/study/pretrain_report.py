@@ -55,19 +55,24 @@ def about_models(settings: StudySettings, n_entries: int, n_languages: int) -> s
 
 
 def runs_table(runs: Mapping[str, Run]) -> pd.DataFrame:
-    """One row per pre-training run: steps, final loss, minutes, tokens/s (rounded)."""
-    return pd.DataFrame(
-        [
-            {
-                "model": name,
-                "steps": run.results["steps"],
-                "final loss": run.results["final_loss"],
-                "minutes": run.results["seconds"] / 60,
-                "tokens/s": run.results["tokens_per_second"],
-            }
-            for name, run in runs.items()
-        ]
-    ).round(2)
+    """One row per pre-training run (indexed by model): steps, final loss, minutes,
+    tokens/s (rounded)."""
+    return (
+        pd.DataFrame(
+            [
+                {
+                    "model": name,
+                    "steps": run.results["steps"],
+                    "final loss": run.results["final_loss"],
+                    "minutes": run.results["seconds"] / 60,
+                    "tokens/s": run.results["tokens_per_second"],
+                }
+                for name, run in runs.items()
+            ]
+        )
+        .set_index("model")
+        .round(2)
+    )
 
 
 def seed_losses_table(seed_runs: Mapping[int, Mapping[str, Run]]) -> pd.DataFrame:
@@ -183,8 +188,8 @@ def probe_summary(n: Mapping) -> str:
     return (
         f"Last-layer sentence retrieval: {sent['base']:.1f} % for the base model, "
         f"{sent.min():.1f}–{sent.max():.1f} % across models ({n['best_sentence']} highest); "
-        f"word translation P@1 is highest for {n['best_word']} ({word.max():.1f} %). One "
-        "pre-training run per model: no intervals."
+        f"word translation P@1 is highest for {n['best_word']} ({word.max():.1f} %). The "
+        "probes read one pre-training run per model (the first seed): no intervals."
     )
 
 
