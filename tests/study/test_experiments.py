@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -246,7 +248,7 @@ def test_each_results_chapter_opens_with_its_own_numbers():
 
 
 def test_main_results_fine_tune_every_pretraining_seed_and_label_its_rows(monkeypatch):
-    seen = []
+    calls = []
 
     class FakeRun:
         def __init__(self, name):
@@ -258,26 +260,30 @@ def test_main_results_fine_tune_every_pretraining_seed_and_label_its_rows(monkey
     def fake_pretraining(suite, settings, seeds, variants, *args):
         return {s: {m: FakeRun(f"{m}-{s}") for m in ("base", "weam")} for s in seeds}
 
-    def fake_grid(models, suite, plan, store=None, workers=None, columns=None):
-        seen.append(dict(models))
-        rows = []
-        for name in models:
-            for seed in plan.seeds:
-                rows.append(dict(model=name, task="xnli", setting="zero-shot", language="vela",
-                                 split="test", seed=seed, metric="accuracy", value=40.0,
-                                 **columns[name]))  # fmt: skip
+    def fake_run_jobs(jobs, store=None, workers=None, chunk=4):
+        calls.append(list(jobs))
+        rows = [dict(model=j.name, task=j.task, setting=j.setting, language="vela",
+                     split="test", seed=j.cfg.seed, metric="accuracy", value=40.0,
+                     **dict(j.columns)) for j in jobs]  # fmt: skip
         return pd.DataFrame(rows)
 
     monkeypatch.setattr(study, "pretrain_seed_variants", fake_pretraining)
-    monkeypatch.setattr(study, "finetune_grid", fake_grid)
+    monkeypatch.setattr(study, "_run_jobs", fake_run_jobs)
     monkeypatch.setattr(study, "study_suite", lambda profile, store=None: "suite")
+    monkeypatch.setattr("weamlib.data.realsuite.is_real_suite", lambda suite: False)
+    monkeypatch.setattr("weamlib.data.realsuite.task_languages", lambda suite, task: LANGS)
     seeds = study.pretrain_seeds("smoke")
     assert len(seeds) >= 2
-    out = study.main_results("smoke", "xnli")
-    # each pre-training seed's five models are fine-tuned, with the models of that seed
-    assert seen == [{"base": f"base-{s}", "weam": f"weam-{s}"} for s in seeds]
+    plan = dataclasses.replace(study.nli_plan("smoke"), settings=("zero-shot",))
+    out = study.main_results("smoke", "xnli", plan=plan)
+    # one batch of runs for all pre-training seeds (the workers never wait between seeds),
+    # each seed's models fine-tuned from that seed's folders
+    assert len(calls) == 1
+    assert {(j.name, j.model_dir, dict(j.columns)["pretrain_seed"]) for j in calls[0]} == {
+        (m, f"{m}-{s}", s) for m in ("base", "weam") for s in seeds
+    }
     assert sorted(out.pretrain_seed.unique()) == seeds
-    assert len(out) == len(seeds) * 2 * len(study.nli_plan("smoke").seeds)
+    assert len(out) == len(seeds) * 2 * len(plan.seeds)
 
 
 def test_tables_over_pretraining_seeds_use_their_means():

@@ -465,10 +465,21 @@ def finetune_grid(
     ``columns``: model name -> extra constant columns (ablation factor and level). A
     ``"translate-train-one"`` run contributes the rows of its one language.
     """
+    return _run_jobs(_jobs(models, suite, plan, columns), store, workers, chunk)
+
+
+def _label(job: _Job) -> str:
+    extra = dict(job.columns)
+    seed = f" (pre-training seed {extra['pretrain_seed']})" if "pretrain_seed" in extra else ""
+    return f"{job.name}{seed}/{job.setting}/seed {job.cfg.seed}"
+
+
+def _run_jobs(jobs: Sequence[_Job], store: RunStore | None, workers: int | None, chunk: int = 4):
+    """:func:`finetune_grid` of a list of jobs (which may mix models of several
+    pre-training seeds, so that no worker idles between one seed's runs and the next's)."""
     import pandas as pd
 
     store = store or RunStore()
-    jobs = _jobs(models, suite, plan, columns)
     found = [job.cached(store) for job in jobs]  # one digest and lookup per job
     todo = [job for job, run in zip(jobs, found, strict=True) if run is None]
     chunks = [todo[i : i + chunk] for i in range(0, len(todo), chunk)]
@@ -476,10 +487,7 @@ def finetune_grid(
         _finetune_chunk,
         [(c, str(store.root)) for c in chunks],
         workers,
-        labels=[
-            f"fine-tuning {plan.task} {', '.join(f'{j.name}/{j.setting}/seed {j.cfg.seed}' for j in c)}"
-            for c in chunks
-        ],
+        labels=[f"fine-tuning {c[0].task} {', '.join(map(_label, c))}" for c in chunks],
     )
     frames = []
     for job, run in zip(jobs, found, strict=True):
@@ -504,16 +512,15 @@ def main_results(
     pre-training seed (column ``pretrain_seed``), every setting, every fine-tuning seed of
     the chapter's plan; ``"translate-train-one"`` (one run per target language, for the
     plan's ``one_language_models``) under the first pre-training seed only. A tidy frame."""
-    import pandas as pd
 
     plan = plan or (nli_plan(profile) if task == "xnli" else qa_plan(profile))
     suite = study_suite(profile, store)
-    frames = []
+    jobs = []
     for k, (seed, models) in enumerate(study_model_seeds(profile, store, workers).items()):
         columns = {name: {"pretrain_seed": seed} for name in models}
         seed_plan = plan if k == 0 else dataclasses.replace(plan, settings=plan.main_settings)
-        frames.append(finetune_grid(models, suite, seed_plan, store, workers, columns))
-    return pd.concat(frames, ignore_index=True)
+        jobs += _jobs(models, suite, seed_plan, columns)
+    return _run_jobs(jobs, store, workers)  # every seed's runs share the workers
 
 
 def one_language_table(frame, task: str, metric: str | None = None, split: str = "test"):
