@@ -660,15 +660,13 @@ def lr_results(
     settings the main table's). Tidy frame with ``factor="finetune_lr"`` and ``level``."""
     folders = study_models(profile, store, workers)
     suite = study_suite(profile, store)
-    frames = []
+    jobs = []
     for lr in learning_rates:
         plan = nli_plan(profile).for_ablations(("zero-shot",)).with_config(learning_rate=lr)
         picked = {m: folders[m] for m in models}
         columns = {m: {"factor": "finetune_lr", "level": lr} for m in models}
-        frames.append(finetune_grid(picked, suite, plan, store, workers, columns))
-    import pandas as pd
-
-    frame = pd.concat(frames, ignore_index=True)
+        jobs += _jobs(picked, suite, plan, columns)
+    frame = _run_jobs(jobs, store, workers)  # every rate's runs share the workers
     return frame[frame.setting != ft.ORACLE_SETTING].reset_index(drop=True)  # main tables only
 
 
@@ -688,16 +686,14 @@ def noise_results(
     if not noise_rates:
         return pd.DataFrame(columns=[*ft.FRAME_COLUMNS, "factor", "level"])
     folders = study_models(profile, store, workers)
-    frames = []
+    jobs = []
     for rate in noise_rates:
         suite = study_suite(profile, store, noise_rate=rate)
         for plan in (nli_plan(profile), qa_plan(profile)):
             plan = plan.for_ablations(("translate-train",))
             columns = {model: {"factor": "noise_rate", "level": rate}}
-            frames.append(
-                finetune_grid({model: folders[model]}, suite, plan, store, workers, columns)
-            )
-    return pd.concat(frames, ignore_index=True)
+            jobs += _jobs({model: folders[model]}, suite, plan, columns)
+    return _run_jobs(jobs, store, workers)  # every rate's and task's runs share the workers
 
 
 ABLATION_CHAPTERS = {
