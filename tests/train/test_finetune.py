@@ -261,6 +261,23 @@ def test_ensure_runs_end_to_end_and_is_cached(model_dir, suite, run_store, monke
     assert again.path == run.path and again.results == run.results
 
 
+def test_the_translate_train_budget_keys_only_runs_that_combine_languages(model_dir, suite):
+    """A zero-shot or one-language run trains on one language, so the budget for
+    combining several (``translate_train``) must not make it a new run."""
+
+    def key(mode, setting, **kw):
+        cfg = dataclasses.replace(FAST, translate_train=mode)
+        return finetune.finetune_spec(finetune.NLI, model_dir, suite, cfg, setting=setting,
+                                      **kw).config  # fmt: skip
+
+    target = suite_languages(suite)[1]
+    assert key("mix", "zero-shot") == key("en+mix", "zero-shot") == key("union", "zero-shot")
+    one = {"languages": [target], "train_languages": [target]}
+    assert key("mix", finetune.ONE_LANGUAGE, **one) == key("union", finetune.ONE_LANGUAGE, **one)
+    assert key("mix", "translate-train") != key("en+mix", "translate-train")
+    assert key("en+mix", "translate-train")["translate_train"] == "en+mix"
+
+
 def _spy_on_training(monkeypatch, task_name: str):
     """Record every suite file the task loads, and what :func:`finetune.finetune` was given
     and had read once training and selection were over. Returns ``(reads, seen)``: the

@@ -508,10 +508,11 @@ def train_loop(
 ) -> list[dict]:
     """Train ``model`` on the unpadded ``train`` features and select the epoch on dev.
 
-    AdamW (``cfg.learning_rate``, ``cfg.weight_decay`` on every parameter), linear warm-up
-    over ``cfg.warmup_ratio`` of all steps then linear decay, ``cfg.epochs`` epochs of
-    batches of ``cfg.batch_size`` in an order drawn from ``cfg.seed`` (a new permutation each
-    epoch), padded to their longest item; no gradient clipping. The forward pass runs at
+    AdamW (``cfg.learning_rate``, ``cfg.weight_decay`` on every parameter; torch's fused
+    implementation), linear warm-up over ``cfg.warmup_ratio`` of all steps then linear
+    decay, ``cfg.epochs`` epochs of batches of ``cfg.batch_size`` in an order drawn from
+    ``cfg.seed`` (a new permutation each epoch), padded to their longest item; no gradient
+    clipping. The forward pass runs at
     ``cfg.precision`` (resolved), weights and optimizer state stay fp32. After each epoch
     ``score_dev(model)`` is called; the best state (first epoch reaching the highest score)
     is restored at the end and the model left in eval mode.
@@ -529,8 +530,8 @@ def train_loop(
     per_epoch = math.ceil(n / cfg.batch_size)
     total = per_epoch * cfg.epochs
     warmup = int(cfg.warmup_ratio * total)
-    optimizer = torch.optim.AdamW(
-        model.parameters(), lr=cfg.learning_rate, weight_decay=cfg.weight_decay
+    optimizer = torch.optim.AdamW(  # fused: one kernel for all weights (5 % of a CPU step)
+        model.parameters(), lr=cfg.learning_rate, weight_decay=cfg.weight_decay, fused=True
     )
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda step: _linear_schedule(step, warmup, total)
@@ -876,6 +877,9 @@ def _run_config(task, cfg, model_dir, suite, languages, splits, setting, train_l
     return {
         "task": task,
         **dataclasses.asdict(cfg),
+        # how languages are combined is no part of a run that trains on one language, so
+        # a zero-shot run is the same run whatever the translate-train budget
+        "translate_train": cfg.translate_train if len(train_languages) > 1 else None,
         "precision": resolve(cfg.precision),  # what runs here: fp32 and bf16 never mix
         "model": model_digest(model_dir),
         "suite": suite_digest(suite),
