@@ -275,7 +275,7 @@ gpu = recorded_gpu_benchmarks()
 if gpu.empty:
     display(Markdown("No GPU measurement is recorded in `benchmarks/recorded/`."))
 else:
-    display(gpu.round(2))
+    display(gpu.set_index(["device", "stage"]).round(2))
     for text in report.gpu_texts(gpu):
         display(Markdown(text))
 

@@ -143,7 +143,7 @@ fig = study.plot_languages(frame, "xnli")
 diffs = {s: study.paired_table(frame, "xnli", s) for s in plan.main_settings}
 for s, table in diffs.items():
     display(Markdown(f"**{s}**"))
-    display(table.round(2))
+    display(table.set_index("difference").round(2))
 
 # %% tags=["hide-input"]
 summary = study.xnli_summary(frame, plan.main_settings)

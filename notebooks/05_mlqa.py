@@ -153,7 +153,7 @@ fig = study.plot_languages(frame, "mlqa")
 diffs = {s: study.paired_table(frame, "mlqa", s) for s in plan.main_settings}
 for s, table in diffs.items():
     display(Markdown(f"**{s}**"))
-    display(table.round(2))
+    display(table.set_index("difference").round(2))
 
 # %% tags=["hide-input"]
 summary = study.mlqa_summary(frame, plan.main_settings)
