@@ -303,13 +303,16 @@ def test_tables_over_pretraining_seeds_use_their_means():
     _, means = study.summary_table(f, "xnli", "zero-shot")
     assert means.loc["weam", "vela"] - means.loc["base", "vela"] == pytest.approx(4.0)
     text, _ = study.summary_table(f, "xnli", "zero-shot")
+    # English first, whatever the frame's order, then the other languages and their average
+    flipped, _ = study.summary_table(f.iloc[::-1], "xnli", "zero-shot")
+    assert list(flipped.columns) == ["en", "dorn", "vela", "avg"]
     # the SD is over the three pre-training seeds' means
     base_means = [50 + s + np.mean([-3.0, 2.0]) for s in (-2.0, 0.0, 5.0)]
     assert text.loc["base (“mBERT”)", "vela"].endswith(f"± {np.std(base_means, ddof=1):.1f}")
 
 
 def test_oracle_table_and_run_count():
-    from weamlib.train.finetune import ORACLE_SETTING
+    from weamlib.train.finetune import ONE_LANGUAGE, ORACLE_SETTING
 
     english = frame({"base": 0.0, "weam": 3.0}, seeds=(0, 1))
     oracle = frame({"base": 1.0, "weam": 5.0}, seeds=(0, 1), setting=ORACLE_SETTING)
@@ -321,6 +324,11 @@ def test_oracle_table_and_run_count():
     assert study.run_count(f) == "2 models × 1 settings × 2 fine-tuning seeds: 4 fine-tuning runs"
     f["pretrain_seed"] = 0
     assert study.run_count(f).startswith("2 models × 1 pre-training seeds × 1 settings")
+    # one run per model and target language; its rows are that language's only
+    one = english[english.language != "en"].assign(setting=ONE_LANGUAGE, pretrain_seed=0)
+    assert study.run_count(pd.concat([f, one], ignore_index=True)).endswith(
+        ": 4 fine-tuning runs, and 8 translate-train-one runs (2 models × 2 languages)"
+    )
 
 
 def test_one_language_table_sets_each_setting_beside_the_others_on_the_same_runs():

@@ -743,6 +743,7 @@ def summary_table(frame, task: str, setting: str, metric: str | None = None, spl
     from weamlib.eval.stats import NoMatchingResults, seed_scores
 
     langs = list(dict.fromkeys(rows.language))
+    langs = [lang for lang in langs if lang == "en"] + [lang for lang in langs if lang != "en"]
     present = list(dict.fromkeys(rows.model))
     order = [m for m in MODELS if m in present] + [m for m in present if m not in MODELS]
 
@@ -769,14 +770,25 @@ def summary_table(frame, task: str, setting: str, metric: str | None = None, spl
 
 def run_count(frame) -> str:
     """What a main table holds: "5 models × 3 pre-training seeds × 2 settings × 2
-    fine-tuning seeds: 60 fine-tuning runs" (oracle rows are no runs of their own)."""
+    fine-tuning seeds: 60 fine-tuning runs" (oracle rows are no runs of their own), and
+    ", and 14 translate-train-one runs (2 models × 7 languages)" where there are some (one
+    run per model, seed and target language)."""
     rows = frame[frame.setting != ft.ORACLE_SETTING]
+    one = rows[rows.setting == ft.ONE_LANGUAGE]
+    rows = rows[rows.setting != ft.ONE_LANGUAGE]
     ids = [c for c in ("model", "pretrain_seed", "setting", "seed") if c in rows.columns]
     parts = [f"{rows.model.nunique()} models"]
     if "pretrain_seed" in rows.columns:
         parts.append(f"{rows.pretrain_seed.nunique()} pre-training seeds")
     parts += [f"{rows.setting.nunique()} settings", f"{rows.seed.nunique()} fine-tuning seeds"]
-    return f"{' × '.join(parts)}: {len(rows.groupby(ids))} fine-tuning runs"
+    text = f"{' × '.join(parts)}: {len(rows.groupby(ids))} fine-tuning runs"
+    if not one.empty:
+        n = len(one.groupby([*ids, "language"]))
+        text += (
+            f", and {n} {ft.ONE_LANGUAGE} runs ({one.model.nunique()} models ×"
+            f" {one.language.nunique()} languages)"
+        )
+    return text
 
 
 def oracle_table(frame, task: str, metric: str | None = None, split: str = "test"):
