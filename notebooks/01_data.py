@@ -23,13 +23,15 @@
 #
 # The embedded study runs on a **synthetic typology suite**: one small world of people,
 # animals, objects and places, described by a single semantic grammar and realised in
-# English and in six invented languages. Each invented language echoes the profile of one
-# MLQA language (es, de, ar, hi, vi, zh) along the axes that matter for cross-lingual
+# English and in invented languages. Six of them each echo the profile of one MLQA
+# language (es, de, ar, hi, vi, zh) along the axes that matter for cross-lingual
 # transfer: word order, adposition and adjective order, morphology (isolating or
 # agglutinative, which decides how words split into subwords and align one-to-many),
 # script (Latin or not, which decides whether subwords are shared with English), and the
 # share of cognates with English. Because every sentence comes from a meaning, the suite
-# has gold truth for everything: word alignments, NLI labels and QA answer spans.
+# has gold truth for everything: word alignments, NLI labels and QA answer spans. The
+# default suite adds a positive control, `feng`: English's grammar and lexicon in another
+# alphabet, no subword shared with English ("Fake-English", K et al. 2020).
 #
 # This chapter shows the suite as a reader meets it: the language profiles, one meaning
 # in every language with its gloss and gold alignment, corpus statistics, the task label

@@ -144,7 +144,7 @@ fig = study.plot_languages(frame, "mlqa")
 # %% [markdown]
 # ## Paired differences
 #
-# F1, mean over the six non-English languages, per seed; the difference of two models is
+# F1, mean over the non-English languages, per seed; the difference of two models is
 # paired by seed: by pre-training seed when the models were pre-trained with several (each
 # seed's value the mean over its fine-tuning seeds; column `unit`), else by fine-tuning
 # seed. An interval that excludes 0 is a difference larger than that noise.

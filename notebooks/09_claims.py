@@ -33,9 +33,11 @@
 #   difference is significant and beyond the margin);
 # * **inconclusive** — anything else, including too few seeds or missing runs.
 #
-# Transfer claims use the test split and the mean over the six non-English languages;
-# XNLI is scored by accuracy, MLQA by F1. The seeds are fine-tuning seeds; each model is
-# one pre-training run. C9 and C11 are settings, not findings: their rows test whether the
+# Transfer claims use the test split and the mean over the non-English languages;
+# XNLI is scored by accuracy, MLQA by F1. Claims on the main tables pair the models by
+# pre-training seed (each seed's value the mean over its fine-tuning seeds), so their
+# intervals hold both levels of noise; claims on the ablations pair by fine-tuning seed
+# under the first pre-training seed. C9 and C11 are settings, not findings: their rows test whether the
 # results depend on them. The rules, one function each, are tested in
 # `tests/claims/test_ledger.py`.
 
