@@ -220,8 +220,8 @@ def pretrain_seed_variants(
 ) -> dict[int, dict[str, Run]]:
     """:func:`pretrain_variants` under each pre-training seed of ``seeds``
     (``settings.with_seed``; a seed listed twice is one): seed -> name -> run. The missing
-    base models train side by side first, then every seed's missing continued runs together, so no core waits for
-    one seed's base model while the others' could train."""
+    base models train side by side first, then every seed's missing continued runs
+    together, so no core waits for one seed's base model while the others' could train."""
     from weamlib.data.suitefiles import suite_languages
 
     store = store or RunStore()
@@ -332,6 +332,24 @@ def launch_pretraining(
         raise RuntimeError(f"{' '.join(command)} failed (exit {done.returncode})")
 
 
+def _study_runs(profile: str, seeds: Sequence[int], store, workers) -> dict[int, dict[str, Path]]:
+    """The five models of the main tables under each of ``seeds``: seed -> name -> folder."""
+    runs = pretrain_seed_variants(
+        study_suite(profile, store),
+        profile_settings(profile),
+        seeds,
+        {name: (name, {}) for name in MODELS},
+        store,
+        workers,
+        chapter_settings(CHAPTER, profile).processes,
+        profile,
+    )
+    return {
+        seed: {name: run.file("model") for name, run in named.items()}
+        for seed, named in runs.items()
+    }
+
+
 def study_models(
     profile: str, store: RunStore | None = None, workers: int | None = None,
     pretrain_seed: int | None = None,
@@ -339,15 +357,9 @@ def study_models(
     """The five models of the main tables (chapter 03's settings) under one pre-training
     seed (default: the base model's, the seed of the single-seed chapters): name -> model
     folder."""
-    settings = profile_settings(profile)
-    if pretrain_seed is not None:
-        settings = settings.with_seed(pretrain_seed)
-    suite = study_suite(profile, store)
-    processes = chapter_settings(CHAPTER, profile).processes
-    runs = pretrain_variants(
-        suite, settings, {name: (name, {}) for name in MODELS}, store, workers, processes, profile
-    )
-    return {name: run.file("model") for name, run in runs.items()}
+    if pretrain_seed is None:
+        pretrain_seed = profile_settings(profile).base.seed
+    return _study_runs(profile, [pretrain_seed], store, workers)[pretrain_seed]
 
 
 def pretrain_seeds(profile: str) -> list[int]:
@@ -361,20 +373,7 @@ def study_model_seeds(
     """The five models under every pre-training seed: seed -> name -> model folder. Each
     continued model starts from the base model of its own seed; missing runs of all
     seeds train side by side (:func:`pretrain_seed_variants`)."""
-    runs = pretrain_seed_variants(
-        study_suite(profile, store),
-        profile_settings(profile),
-        pretrain_seeds(profile),
-        {name: (name, {}) for name in MODELS},
-        store,
-        workers,
-        chapter_settings(CHAPTER, profile).processes,
-        profile,
-    )
-    return {
-        seed: {name: run.file("model") for name, run in named.items()}
-        for seed, named in runs.items()
-    }
+    return _study_runs(profile, pretrain_seeds(profile), store, workers)
 
 
 # --------------------------------------------------------------------------- fine-tuning
@@ -512,7 +511,6 @@ def main_results(
     pre-training seed (column ``pretrain_seed``), every setting, every fine-tuning seed of
     the chapter's plan; ``"translate-train-one"`` (one run per target language, for the
     plan's ``one_language_models``) under the first pre-training seed only. A tidy frame."""
-
     plan = plan or (nli_plan(profile) if task == "xnli" else qa_plan(profile))
     suite = study_suite(profile, store)
     jobs = []

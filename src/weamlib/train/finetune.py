@@ -512,10 +512,10 @@ def train_loop(
     implementation), linear warm-up over ``cfg.warmup_ratio`` of all steps then linear
     decay, ``cfg.epochs`` epochs of batches of ``cfg.batch_size`` in an order drawn from
     ``cfg.seed`` (a new permutation each epoch), padded to their longest item; no gradient
-    clipping. The forward pass runs at
-    ``cfg.precision`` (resolved), weights and optimizer state stay fp32. After each epoch
-    ``score_dev(model)`` is called; the best state (first epoch reaching the highest score)
-    is restored at the end and the model left in eval mode.
+    clipping. The forward pass runs at ``cfg.precision`` (resolved), weights and optimizer
+    state stay fp32. After each epoch ``score_dev(model)`` is called; the best state (first
+    epoch reaching the highest score) is restored at the end and the model left in eval
+    mode.
 
     Returns one dict per epoch: ``epoch``, ``train_loss`` (mean over its steps),
     ``dev_score``, ``seconds`` (training time of the epoch).
