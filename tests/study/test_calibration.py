@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -173,3 +175,20 @@ def test_outcome_when_the_profile_runs_the_pick():
     assert out.summary.endswith("target 85–97 %); the profile runs that regime.")
     assert calib.runs_candidate(_candidates()[0], {"layers": 1}, {"steps": 10}, "cls")
     assert not calib.runs_candidate(_candidates()[0], {"layers": 1}, {"steps": 10}, "pair-mean")
+
+
+def test_outcome_below_the_target_points_to_the_probes_that_looked_for_a_regime():
+    scores = _scores()
+    low = scores.assign(value=scores.value - 30)
+    out = calib.outcome(
+        calib.summary(low), low, _bases(), _candidates(), {"layers": 2}, {"steps": 10},
+        "pair-mean", n_test=50, n_languages=3, n_seeds=2,
+    )  # fmt: skip
+    assert "with 59.0 % English dev accuracy" in out.text
+    assert "That is **below the 85–97 % target**." in out.text
+    assert "`calibration_probe4.md` to `calibration_probe10.md`" in out.text
+    for probe in range(4, 11):
+        if probe != 7:  # probe 7 is recorded inside probe 5's file
+            assert (
+                Path(__file__).parents[2] / f"benchmarks/recorded/calibration_probe{probe}.md"
+            ).is_file()
