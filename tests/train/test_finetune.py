@@ -512,6 +512,60 @@ def test_pair_mean_head_learns_the_toy_task(model_dir):
     assert max(h["dev_accuracy"] for h in history) > 80
 
 
+def test_aligned_differences_hand_worked():
+    import torch
+
+    from weamlib.models.heads import aligned_differences
+
+    # row 0: one premise token p, two hypothesis tokens q, q, one padding token (huge, ignored)
+    # row 1: no hypothesis at all (its pooled hypothesis gaps are 0, not -inf)
+    p, q = [1.0, -2.0], [3.0, 0.5]
+    hidden = torch.tensor([[p, q, q, [1e4, 1e4]], [p, q, q, q]])
+    mask = torch.tensor([[1, 1, 1, 0], [1, 1, 1, 1]])
+    types = torch.tensor([[0, 1, 1, 1], [0, 0, 0, 0]])
+    out = aligned_differences(hidden, mask, types)
+    assert out.shape == (2, 8)
+    gap = [abs(a - b) for a, b in zip(q, p, strict=True)]  # [2.0, 2.5]
+    # a one-token segment is every other token's whole alignment, so every gap is exact:
+    # hypothesis tokens against p (max and mean alike), p against q (the two q are equal)
+    assert out[0].tolist() == pytest.approx(gap + gap + gap + gap)
+    assert out[1, :4].tolist() == [0.0] * 4  # no segment 1: its max and mean are 0
+    # segment 0 aligns against an empty segment 1: a uniform mean of nothing counted (the
+    # softmax spreads over the masked row), still finite
+    assert torch.isfinite(out[1]).all()
+
+
+def test_pair_align_head_reads_the_means_and_the_aligned_gaps(model_dir):
+    import torch
+
+    from weamlib.models.heads import (
+        BertForPairAlignClassification,
+        aligned_differences,
+        segment_means,
+    )
+
+    model = BertForPairAlignClassification.from_pretrained(str(model_dir), num_labels=3)
+    assert model.classifier.in_features == 8 * model.config.hidden_size
+    model.eval()
+    ids = torch.tensor([[2, 10, 11, 3, 12, 3], [2, 10, 3, 11, 3, 0]])
+    tt = torch.tensor([[0, 0, 0, 0, 1, 1], [0, 0, 0, 1, 1, 0]])
+    am = torch.tensor([[1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 0]])
+    out = model(input_ids=ids, token_type_ids=tt, attention_mask=am, labels=torch.tensor([1, 2]))
+    states = model.bert(input_ids=ids, token_type_ids=tt, attention_mask=am).last_hidden_state
+    u, v = segment_means(states, am, tt)
+    gaps = aligned_differences(states, am, tt)
+    want = model.classifier(torch.cat([u, v, (u - v).abs(), u * v, gaps], -1))
+    assert torch.allclose(out.logits, want, atol=1e-5)
+    assert out.logits.shape == (2, 3)
+
+
+def test_pair_align_head_learns_the_toy_task(model_dir):
+    cfg = dataclasses.replace(FAST, epochs=4, head="pair-align")
+    model, tok, history = finetune_nli(model_dir, toy(600, 0), toy(90, 1), cfg)
+    assert type(model).__name__ == "BertForPairAlignClassification"
+    assert max(h["dev_accuracy"] for h in history) > 80
+
+
 QA_FAST = finetune.QAFinetuneConfig(
     epochs=1,
     learning_rate=3e-3,

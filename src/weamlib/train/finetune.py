@@ -140,7 +140,8 @@ def _check_common(cfg) -> None:
 class NLIFinetuneConfig:
     """NLI fine-tuning settings (all part of a run's cache key).
 
-    ``head``: ``"cls"`` (BERT's pooled ``[CLS]``) or ``"pair-mean"`` (:mod:`weamlib.models.heads`).
+    ``head``: ``"cls"`` (BERT's pooled ``[CLS]``), ``"pair-mean"`` or ``"pair-align"``
+    (:mod:`weamlib.models.heads`).
     ``warmup_ratio``: fraction of all steps spent in linear warm-up, then linear decay to 0.
     ``train_limit``: use at most this many items of each training file (None: all).
     ``translate_train``: how translate-train combines languages (module docstring).
@@ -590,10 +591,12 @@ def cpu_state(model) -> dict:
 def _nli_model_class(cfg):
     from transformers import AutoModelForSequenceClassification
 
-    from weamlib.models.heads import BertForPairClassification
+    from weamlib.models.heads import BertForPairAlignClassification, BertForPairClassification
 
     if cfg.head == "pair-mean":
         return BertForPairClassification
+    if cfg.head == "pair-align":
+        return BertForPairAlignClassification
     return AutoModelForSequenceClassification
 
 
