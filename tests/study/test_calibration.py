@@ -186,8 +186,9 @@ def test_outcome_below_the_target_points_to_the_probes_that_looked_for_a_regime(
     )  # fmt: skip
     assert "with 59.0 % English dev accuracy" in out.text
     assert "That is **below the 85–97 % target**." in out.text
-    assert "`calibration_probe4.md` to `calibration_probe10.md`" in out.text
-    for probe in range(4, 11):
+    assert "`pair-align` head" in out.text
+    assert "`calibration_probe4.md` to `calibration_probe11.md`" in out.text
+    for probe in range(4, 12):
         if probe != 7:  # probe 7 is recorded inside probe 5's file
             assert (
                 Path(__file__).parents[2] / f"benchmarks/recorded/calibration_probe{probe}.md"

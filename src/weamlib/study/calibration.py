@@ -258,16 +258,16 @@ def outcome(
         + gap_text
         + (f"That is inside the {lo:.0f}–{hi:.0f} % target. " if decision["in_target"] else
            f"That is **below the {lo:.0f}–{hi:.0f} % target**. The calibration probes kept in "
-           "`benchmarks/recorded/` (`calibration_probe4.md` to `calibration_probe10.md`, "
-           "English dev of base models only) found no base regime that fine-tunes English "
-           "past this plateau: not larger models, longer pre-training or fine-tuning, other "
-           "heads, nor pre-training on sentence pairs or coherent documents. The task is "
+           "`benchmarks/recorded/` (`calibration_probe4.md` to `calibration_probe11.md`, "
+           "English dev of base models only) trace where the plateau comes from: the task is "
            "learnable (the same model fine-tuned from random initialisation reaches the "
-           "target there); what the pre-trained bases miss is a noun, adjective or numeral "
-           "replaced beside a generalisation, which they read as the generalisation (chapter "
-           "04's table by phenomenon shows it in every language). The zero-shot comparisons "
-           "of the next chapters are therefore made where the English task itself is hard "
-           "for every pre-trained model. ")
+           "target there), but the pre-trained bases read a noun, adjective or numeral "
+           "replaced beside a generalisation as the generalisation (chapter 04's table by "
+           "phenomenon shows it in every language). The last probe lifts English much of "
+           "the way with a base pre-trained longer on sentence pairs and read by the "
+           "`pair-align` head; that regime is not yet this profile's. The zero-shot "
+           "comparisons of the next chapters are therefore made where the English task "
+           "itself is hard for every pre-trained model of this profile. ")
         + (f"Its base model transfers partially: zero-shot test accuracy is more than two "
            f"standard errors above chance in {', '.join(transfers)}, and "
            f"{row['others (mean)']:.1f} % on average over the {n_languages - 1} other languages, against "
