@@ -87,6 +87,18 @@ def test_pair_layouts():
         obj.pair_rows([1], [2], CLS, SEP, "interleaved")
 
 
+def test_base_rows_of_sentence_pairs_take_the_a_b_layout():
+    pair = collate("base", [obj.PairExample((10, 11), (20,))], mask_prob=0.01)
+    assert pair["token_type_ids"].tolist() == [[0, 0, 0, 0, 1, 1]]
+    assert pair["attention_mask"].tolist() == [[1] * 6]
+    one = collate("base", [(10, 11), (20, 21, 22)], mask_prob=0.01)
+    assert one["token_type_ids"].tolist() == [[0] * 5, [0] * 5]
+    assert one["attention_mask"].tolist() == [[1, 1, 1, 1, 0], [1] * 5]
+    # the specials stay unmasked, so the ids at [CLS] and both [SEP] are exact
+    ids = collate("base", [obj.PairExample((10, 11), (20,))], mask_prob=0.99)["input_ids"]
+    assert [ids[0, i].item() for i in (0, 3, 5)] == [CLS, SEP, SEP]
+
+
 def test_exchange_links_are_row_normalised_in_both_directions():
     entries = obj.exchange_links([(0, 0), (1, 2), (2, 2)])
     fwd = {(i, j): w for d, i, j, w in entries if d == 0}

@@ -13,9 +13,10 @@ import pytest
 import torch
 
 from weamlib.core.errors import ConfigError
+from weamlib.models import objectives as obj
 from weamlib.models.model import ModelSize
 from weamlib.study.settings import profile_settings
-from weamlib.train.pretrain import PretrainConfig, mixture, smoothed_counts
+from weamlib.train.pretrain import PretrainConfig, mixture, sentence_pairs, smoothed_counts
 from weamlib.train.pretrain_runs import ensure_pretrained, loss_history
 
 TINY = ModelSize(layers=1, hidden=32, heads=2, intermediate=64)
@@ -80,6 +81,25 @@ def test_same_seed_same_losses(smoke_suite, tmp_path):
         False,
     )
     assert [h["loss"] for h in loss_history(a)] != [h["loss"] for h in loss_history(c)]
+
+
+def test_a_base_on_sentence_pairs_pairs_consecutive_sentences_and_keys_apart(
+    smoke_suite, run_store
+):
+    a, b, c = (1, 2), (3,), (4, 5, 6)
+    assert sentence_pairs([a, b, c]) == [obj.PairExample(a, b)]  # the odd last one left out
+    pairs = PretrainConfig(**{**BASE.__dict__, "base_rows": "pair", "batch_size": 8})
+    assert pairs.key()["base_rows"] == "pair"
+    assert "base_rows" not in BASE.key()  # sentence rows keep their keys
+    assert "base_rows" not in _cfg("tlm", base_rows="pair").key()  # only the base reads it
+    with pytest.raises(ConfigError, match="parameter 'base_rows' must be one of sentence, pair"):
+        PretrainConfig("base", base_rows="document")
+    run = ensure_pretrained(smoke_suite, pairs, TINY, 300, None, run_store, False)
+    sentences = ensure_pretrained(smoke_suite, BASE, TINY, 300, None, run_store, False)
+    assert run.path != sentences.path
+    n_sentences = sentences.results["examples"]
+    assert run.results["examples"] == {k: n // 2 for k, n in n_sentences.items()}
+    assert all(torch.isfinite(torch.tensor(h["loss"])) for h in loss_history(run))
 
 
 def test_bad_settings_are_refused_by_name():

@@ -373,8 +373,9 @@ class CollatorConfig:
 class PretrainCollator:
     """Turns examples into a flat batch for :class:`weamlib.models.model.BertForWeamPreTraining`.
 
-    ``base`` takes examples that are id sequences (one sentence each); the pair objectives
-    take :class:`PairExample`. Masking draws from ``torch``'s global generator (seeded by
+    ``base`` takes examples that are id sequences (one sentence each) or, for a base on
+    sentence pairs, :class:`PairExample` (one ``[CLS] a [SEP] b [SEP]`` row each); the
+    pair objectives take :class:`PairExample`. Masking draws from ``torch``'s global generator (seeded by
     the Trainer), or from ``generator`` when given.
     """
 
@@ -384,7 +385,14 @@ class PretrainCollator:
     def __call__(self, examples: Sequence) -> dict[str, torch.Tensor]:
         cfg = self.config
         if cfg.objective == "base":
-            rows = [([cfg.cls_id, *ex, cfg.sep_id], [0] * (len(ex) + 2)) for ex in examples]
+            rows = []
+            for ex in examples:
+                if isinstance(ex, PairExample):  # two sentences of one language, A/B
+                    rows.extend(
+                        pair_rows(ex.src_ids, ex.tgt_ids, cfg.cls_id, cfg.sep_id, "concat")[0]
+                    )
+                else:
+                    rows.append(([cfg.cls_id, *ex, cfg.sep_id], [0] * (len(ex) + 2)))
             return self._finish(rows, [], [], [], [], [])
         rows: list[tuple[list[int], list[int]]] = []
         swap: list[tuple[tuple[int, int], tuple[int, int], float]] = []

@@ -47,7 +47,10 @@ class PretrainConfig:
     ``precision``: ``"fp32"``, ``"bf16"`` or ``"auto"`` (:mod:`weamlib.core.precision`: bf16
     autocast with fp32 master weights where the machine multiplies bf16 natively);
     ``bf16=True`` (the GPU profiles' switch) means ``"bf16"``. The key holds the resolved
-    precision."""
+    precision. ``base_rows`` (base model only): ``"sentence"``, one monolingual sentence per
+    row; ``"pair"``, two consecutive sentences of one language per row in BERT's A/B
+    layout (``[CLS] a [SEP] b [SEP]``, segments 0/1), ``batch_size`` then counting rows
+    (:func:`sentence_pairs`; ``benchmarks/recorded/calibration_probe11.md``)."""
 
     objective: str = "base"
     steps: int = 1000
@@ -71,6 +74,7 @@ class PretrainConfig:
     gradient_accumulation: int = 1
     init_model: str | None = None
     precision: str = "auto"
+    base_rows: str = "sentence"
 
     def __post_init__(self):
         if self.objective not in obj.OBJECTIVES:
@@ -126,6 +130,11 @@ class PretrainConfig:
                 f"parameter 'precision' must be one of {', '.join(PRECISIONS)},"
                 f" got {self.precision!r}"
             )
+        if self.base_rows not in BASE_ROWS:
+            raise ConfigError(
+                f"parameter 'base_rows' must be one of {', '.join(BASE_ROWS)},"
+                f" got {self.base_rows!r}"
+            )
         if self.alignment_source not in obj.ALIGNMENT_SOURCES:
             raise ConfigError(
                 f"parameter 'alignment_source' must be one of {', '.join(obj.ALIGNMENT_SOURCES)},"
@@ -171,6 +180,8 @@ class PretrainConfig:
             out.pop("alignment_source")
         if self.objective == "base":
             out.pop("heldout_pairs")
+        if self.objective != "base" or self.base_rows == "sentence":
+            out.pop("base_rows")  # added later: sentence-row runs keep their keys
         return out
 
 
@@ -220,6 +231,16 @@ def mixture(per_lang: dict[str, list], total: int, smoothing: float, seed: int) 
         )[:need]
         out.extend(items[i] for i in order)
     return out
+
+
+BASE_ROWS = ("sentence", "pair")
+
+
+def sentence_pairs(sentences: list[tuple[int, ...]]) -> list[obj.PairExample]:
+    """Consecutive sentences two by two (a last odd one is left out), as rows of a
+    ``base_rows="pair"`` base model: the suite's sentences are drawn independently, so a
+    pair is two unrelated sentences, as BERT's next-sentence negatives are."""
+    return [obj.PairExample(a, b) for a, b in zip(sentences[0::2], sentences[1::2], strict=False)]
 
 
 def mono_examples(suite, tokenizer, max_pieces: int) -> dict[str, list[tuple[int, ...]]]:
@@ -507,6 +528,8 @@ def compute_pretraining(
     """
     if cfg.objective == "base":
         per_lang = mono_examples(suite, tokenizer, cfg.max_pieces)
+        if cfg.base_rows == "pair":
+            per_lang = {lang: sentence_pairs(ex) for lang, ex in per_lang.items()}
     else:
         per_lang = pair_examples(suite, tokenizer, cfg, links)
     dataset = mixture(per_lang, cfg.steps * cfg.batch_size, cfg.smoothing, cfg.seed)
