@@ -28,20 +28,6 @@ from transformers.modeling_outputs import SequenceClassifierOutput
 NLI_HEADS = ("cls", "pair-mean", "pair-align")
 
 
-def segment_means(hidden: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor):
-    """Mean states of segment 0 and segment 1 (padding excluded).
-
-    ``hidden``: ``(batch, seq, dim)``; ``attention_mask``, ``token_type_ids``: ``(batch, seq)``.
-    Returns ``(u, v)``, each ``(batch, dim)``. A segment without tokens has mean 0.
-    """
-    mask = attention_mask.to(hidden.dtype)
-    first = (mask * (token_type_ids == 0).to(hidden.dtype)).unsqueeze(-1)
-    second = (mask * (token_type_ids == 1).to(hidden.dtype)).unsqueeze(-1)
-    u = (hidden * first).sum(1) / first.sum(1).clamp(min=1.0)
-    v = (hidden * second).sum(1) / second.sum(1).clamp(min=1.0)
-    return u, v
-
-
 def _masked_max(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Max over the tokens of ``mask``: ``x`` ``(batch, seq, dim)``, ``mask`` ``(batch, seq)``
     bool; ``(batch, dim)``, 0 for a row without tokens."""
@@ -53,6 +39,19 @@ def _masked_max(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
 def _masked_mean(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     m = mask.unsqueeze(-1).to(x.dtype)
     return (x * m).sum(1) / m.sum(1).clamp(min=1.0)
+
+
+def segment_means(hidden: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor):
+    """Mean states of segment 0 and segment 1 (padding excluded).
+
+    ``hidden``: ``(batch, seq, dim)``; ``attention_mask``, ``token_type_ids``: ``(batch, seq)``.
+    Returns ``(u, v)``, each ``(batch, dim)``. A segment without tokens has mean 0.
+    """
+    live = attention_mask.bool()
+    return (
+        _masked_mean(hidden, live & (token_type_ids == 0)),
+        _masked_mean(hidden, live & (token_type_ids == 1)),
+    )
 
 
 def aligned_differences(

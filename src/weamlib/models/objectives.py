@@ -375,8 +375,8 @@ class PretrainCollator:
 
     ``base`` takes examples that are id sequences (one sentence each) or, for a base on
     sentence pairs, :class:`PairExample` (one ``[CLS] a [SEP] b [SEP]`` row each); the
-    pair objectives take :class:`PairExample`. Masking draws from ``torch``'s global generator (seeded by
-    the Trainer), or from ``generator`` when given.
+    pair objectives take :class:`PairExample`. Masking draws from ``torch``'s global
+    generator (seeded by the Trainer), or from ``generator`` when given.
     """
 
     def __init__(self, config: CollatorConfig, generator: torch.Generator | None = None):
