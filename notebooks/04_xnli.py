@@ -53,9 +53,9 @@
 # %% tags=["parameters"]
 profile = "default"
 finetune = {
-    "head": "pair-mean",
+    "head": "pair-align",
     "learning_rate": 0.0003,
-    "epochs": 2,
+    "epochs": 8,
     "batch_size": 32,
     "threads": 1,
     "translate_train": "en+mix",

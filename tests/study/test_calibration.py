@@ -187,8 +187,14 @@ def test_outcome_below_the_target_points_to_the_probes_that_looked_for_a_regime(
     assert "with 59.0 % English dev accuracy" in out.text
     assert "That is **below the 85–97 % target**." in out.text
     assert "`pair-align` head" in out.text
-    assert "`calibration_probe4.md` to `calibration_probe11.md`" in out.text
-    for probe in range(4, 12):
+    assert "still below the design's target" in out.text  # the profile runs the pick
+    other = calib.outcome(
+        calib.summary(low), low, _bases(), _candidates(), {"layers": 1}, {"steps": 10},
+        "pair-mean", n_test=50, n_languages=3, n_seeds=2,
+    )  # fmt: skip
+    assert "That regime is not this profile's." in other.text
+    assert "`calibration_probe4.md` to `calibration_probe12.md`" in out.text
+    for probe in range(4, 13):
         if probe != 7:  # probe 7 is recorded inside probe 5's file
             assert (
                 Path(__file__).parents[2] / f"benchmarks/recorded/calibration_probe{probe}.md"

@@ -45,7 +45,13 @@ def about_models(settings: StudySettings, n_entries: int, n_languages: int) -> s
             f"One WordPiece vocabulary of {n_entries} entries serves every model and "
             f"chapter. The models have {settings.size.layers} layers of width "
             f"{settings.size.hidden} ({settings.size.heads} heads). The base model trains for "
-            f"{settings.base.steps} steps of {settings.base.batch_size} sentences. "
+            f"{settings.base.steps} steps of "
+            + (
+                f"{settings.base.batch_size} rows of two sentences of one language each "
+                "(`[CLS] a [SEP] b [SEP]`, segments 0/1). "
+                if settings.base.base_rows == "pair"
+                else f"{settings.base.batch_size} sentences. "
+            )
         )
     weam = settings.config("weam")
     return (
