@@ -141,3 +141,26 @@ def test_pretraining_seeds_are_checked_and_name_the_base_and_continued_runs():
             settings.chapter_settings("03_pretraining", "smoke", {"pretrain_seeds": bad})
     with pytest.raises(ConfigError, match="must hold the base model's seed"):
         settings.chapter_settings("03_pretraining", "smoke", {"pretrain_seeds": [1, 2]})
+
+
+def test_the_default_regime_is_the_calibrated_one():
+    """The default profile runs the regime of calibration probe 12: a base pre-trained on
+    sentence pairs over a corpus it reads about once, read by the aligning head, and the
+    calibration candidate of that regime fine-tunes with the results chapters' recipe."""
+    from weamlib.study import calibration
+    from weamlib.synth.suite import SynthConfig
+
+    chapter = settings.chapter_settings("03_pretraining", "default")
+    study = chapter.study
+    xnli = settings.chapter_settings("04_xnli", "default").plan.config
+    suite = SynthConfig.for_profile("default")
+    assert study.base.base_rows == "pair" and xnli.head == "pair-align"
+    sentences_read = study.base.steps * study.base.batch_size * 2
+    corpus = suite.mono_sentences * len(suite.languages)
+    assert sentences_read <= 1.1 * corpus  # each sentence read about once, not six times
+    runs = [c for c in chapter.calibration
+            if calibration.runs_candidate(c, chapter.model, chapter.base, xnli.head)]  # fmt: skip
+    assert len(runs) == 1
+    shared = {k: v for k, v in chapter.calibration_finetune.items() if k != "threads"}
+    assert shared.items() <= {"epochs": xnli.epochs, "learning_rate": xnli.learning_rate,
+                              "batch_size": xnli.batch_size}.items()  # fmt: skip
