@@ -33,11 +33,11 @@
 #   the English set in full plus one translation of every item, the target languages
 #   taking turns (`translate_train: "en+mix"`), so an epoch is twice a zero-shot epoch
 #   and English is trained as zero-shot trains it. That budget was chosen on English dev
-#   of the base model (`benchmarks/recorded/calibration_probe9.md`): English is no worse
-#   than zero-shot with it (66.0 against 66.2 %, mean of two fine-tuning seeds); every
-#   translated set in full (XTREME's translate-train-all, `"union"`) gives 67.8 % at four
-#   times the cost, while the equal-budget mix (each item in one language, round-robin)
-#   left English at 45.8 % (probe 6), so a comparison with it measured budgets, not
+#   of the base model (`benchmarks/recorded/calibration_probe9.md`) and re-checked under
+#   today's regime (`calibration_probe12.md`): English is no worse than zero-shot with it;
+#   every translated set in full (XTREME's translate-train-all, `"union"`) costs four
+#   times as much, while the equal-budget mix (each item in one language, round-robin)
+#   left English far below zero-shot (probe 6), so a comparison with it measured budgets, not
 #   settings. Selection is still on English dev.
 #
 # **Two levels of seeds.** Each model is pre-trained with several seeds (chapter 03's
