@@ -48,13 +48,7 @@ profile = "default"
 seed = 0
 vocab_size = 1000
 model = {"layers": 2, "hidden": 128, "heads": 2, "intermediate": 512}
-base = {
-    "steps": 9000,
-    "batch_size": 64,
-    "learning_rate": 0.001,
-    "warmup_ratio": 0.05,
-    "base_rows": "pair",
-}
+base = {"steps": 3000, "batch_size": 128, "learning_rate": 0.001, "warmup_ratio": 0.05}
 continued = {"steps": 600, "batch_size": 64, "learning_rate": 0.0003, "warmup_ratio": 0.05}
 objectives = {"weam": {"mask_prob": 0.3, "lambda_": 1.0}}
 calibration = [

@@ -77,11 +77,9 @@ def test_runs_table_and_models_paragraph():
     settings = profile_settings("smoke")
     text = report.about_models(settings, 300, 7)
     assert text.startswith("One WordPiece vocabulary of 300 entries serves every model")
-    assert f"The base model trains for {settings.base.steps} steps of 16 rows of two" in text
-    sentences = dataclasses.replace(
-        settings, base=dataclasses.replace(settings.base, base_rows="sentence")
-    )
-    assert "steps of 16 sentences." in report.about_models(sentences, 300, 7)
+    assert f"The base model trains for {settings.base.steps} steps of 16 sentences." in text
+    pairs = dataclasses.replace(settings, base=dataclasses.replace(settings.base, base_rows="pair"))
+    assert "steps of 16 rows of two sentences" in report.about_models(pairs, 300, 7)
     assert text.endswith(f"{settings.config('weam').batch_size} pairs over 6 en–X corpora.")
     paper = report.about_models(profile_settings("paper"), 119547, 16)
     assert paper.startswith("The base model is `bert-base-multilingual-cased`, imported as it")

@@ -86,10 +86,11 @@ _SIZES = {
         qa_test=40,
     ),
     "default": dict(
-        # 150,000 sentences per language: the base model's 9,000 steps of 128 sentences then
-        # read each about once; on 25,000 (each read six times) the same base fine-tunes
-        # English later and lower (82.4 against 87.2 % dev after eight epochs, 69.7 against
-        # 79.2 after four; benchmarks/recorded/calibration_probe12.md)
+        # 150,000 sentences per language, so that a base model of 9,000 steps of 128
+        # sentences reads each about once: on 25,000 (each read six times) the pair base
+        # fine-tunes English later and lower (82.4 against 87.2 % dev after eight epochs;
+        # benchmarks/recorded/calibration_probe12.md). The calibration on this corpus then
+        # picked the 3,000-step base; whether it needs the larger corpus is untested.
         mono_sentences=150000,
         parallel_pairs=10000,
         nli_train=15000,
