@@ -158,8 +158,8 @@ Markdown(report.about_models(settings, len(tokenizer), len(languages)))
 # with the study's own loop (`weamlib.train.finetune.train_loop`, which replaced the
 # Trainer: it fine-tuned 7-13 points lower, `calibration_probe4.md`). The aligning head
 # learns English only after a few epochs; eight was the first budget tried (two, four,
-# six, eight) that reached the target on English dev of the base model
-# (`calibration_probe12.md`).
+# six, eight, on a 9,000-step base) that reached the target on English dev of the base
+# model (`calibration_probe12.md`); the candidates below are compared under it.
 
 # %% tags=["hide-input"]
 if calibration:

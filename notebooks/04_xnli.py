@@ -34,7 +34,8 @@
 #   taking turns (`translate_train: "en+mix"`), so an epoch is twice a zero-shot epoch
 #   and English is trained as zero-shot trains it. That budget was chosen on English dev
 #   of the base model (`benchmarks/recorded/calibration_probe9.md`) and re-checked under
-#   today's regime (`calibration_probe12.md`): English is no worse than zero-shot with it;
+#   the aligning head (`calibration_probe12.md`, on a 9,000-step base): English is no
+#   worse than zero-shot with it;
 #   every translated set in full (XTREME's translate-train-all, `"union"`) costs four
 #   times as much, while the equal-budget mix (each item in one language, round-robin)
 #   left English far below zero-shot (probe 6), so a comparison with it measured budgets, not

@@ -213,9 +213,9 @@ def _below_target(matches: bool) -> str:
         "read a noun, adjective or numeral replaced beside a generalisation as the "
         "generalisation (chapter 04's table by phenomenon shows where each model still "
         "fails). What lifts English (probe 12) is the `pair-align` head, which compares "
-        "every token with its soft alignment in the other segment, on a base pre-trained "
-        "three times as long over a corpus it reads about once, fine-tuned for several times "
-        "the earlier two epochs; under the segment means no base leaves the plateau. "
+        "every token with its soft alignment in the other segment, fine-tuned for several "
+        "times the earlier two epochs; under the segment means the bases the probes tried "
+        "stay near the plateau. "
         + ("The zero-shot comparisons of the next chapters are made where English is learnt "
            "to the level above, still below the design's target. " if matches else
            "That regime is not this profile's. The zero-shot comparisons of the next "

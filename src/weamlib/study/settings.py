@@ -322,7 +322,8 @@ class XnliSettings(_TaskSettings):
     # than zero-shot (probe 9: 66.0 against 66.2, mean of fine-tuning seeds 0 and 1; the
     # full "union" gives 67.8 at four times the cost, the equal-budget "mix" 45.8 in
     # probe 6), benchmarks/recorded/calibration_probe9.md; re-checked under today's regime
-    # (calibration_probe12.md: 88.6 against zero-shot's 87.2, seed 0). The head and the
+    # (calibration_probe12.md: 88.6 against zero-shot's 87.2, seed 0, on the 9,000-step pair
+    # base). The head and the
     # eight epochs:
     # English dev of the base model (calibration_probe12.md: the aligning head lifts English
     # only after a few epochs; two, four, six and eight tried, eight the first in the target)
