@@ -12,6 +12,9 @@ initialisation (the weights do not change what a step costs):
 * ``bf16``: the same at ``precision="bf16"`` (autocast, fp32 master weights), where the
   machine has native bf16.
 
+``ours`` in the JSON names the variant the book trains with on this machine (the profile's
+``precision: auto``: bf16 only where the CPU has AMX).
+
 Each variant trains one epoch over the same items, in batches of ``--batch-size``; the time
 of the training steps is measured (model loading and the dev evaluation are not), and
 tokens are the real tokens of the items (pieces plus [CLS]/[SEP]). ``--rounds`` repeats the
@@ -31,10 +34,10 @@ import time
 
 import torch
 
-from weamlib.core.precision import cpu_has_bf16
+from weamlib.core.precision import cpu_has_bf16, resolve
 from weamlib.data.suitefiles import load_nli
 from weamlib.store.runs import RunStore
-from weamlib.study.settings import profile_settings, suite_profile
+from weamlib.study.settings import chapter_settings, profile_settings, suite_profile
 from weamlib.synth.suite import ensure_suite
 from weamlib.train import finetune as ft
 from weamlib.train.pretrain_runs import study_tokenizer
@@ -43,13 +46,13 @@ from weamlib.train.pretrain_runs import study_tokenizer
 def _new_model(size, tokenizer, head: str, seed: int):
     from transformers import BertForSequenceClassification
 
-    from weamlib.models.heads import BertForPairClassification
+    from weamlib.models.heads import BertForPairAlignClassification, BertForPairClassification
 
     torch.manual_seed(seed)
     config = size.bert_config(tokenizer)
     config.num_labels = 3
-    cls = BertForPairClassification if head == "pair-mean" else BertForSequenceClassification
-    return cls(config).train()
+    classes = {"pair-mean": BertForPairClassification, "pair-align": BertForPairAlignClassification}
+    return classes.get(head, BertForSequenceClassification)(config).train()
 
 
 def time_reference(size, tokenizer, features, batch_size: int, seed: int) -> float:
@@ -94,8 +97,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--profile", default="default")
     parser.add_argument("--steps", type=int, default=60)
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--head", default="pair-mean", help="the book's NLI head")
+    parser.add_argument("--batch-size", type=int, help="default: the profile's NLI recipe")
+    parser.add_argument("--head", help="default: the profile's NLI head")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
@@ -105,6 +108,9 @@ def main() -> None:
     os.environ.setdefault("WEAM_PROGRESS_FILE", os.devnull)  # the loop's lines are noise here
 
     settings = profile_settings(args.profile)
+    recipe = chapter_settings("04_xnli", args.profile).finetune  # what chapter 04 trains with
+    args.batch_size = args.batch_size or recipe["batch_size"]
+    args.head = args.head or recipe.get("head", "cls")
     store = RunStore()
     suite = ensure_suite(suite_profile(args.profile), args.seed, store)
     tokenizer = study_tokenizer(suite, settings.vocab_size, store)
@@ -132,9 +138,11 @@ def main() -> None:
         "threads": args.threads,
         "steps": args.steps,
         "batch_size": args.batch_size,
+        "head": args.head,
         "tokens": tokens,
         "tokens_per_second": {v: round(r, 1) for v, r in rate.items()},
         "speedup": {v: round(r / rate["reference"], 2) for v, r in rate.items()},
+        "ours": resolve("auto", "cpu"),  # the variant the book's runs train at on this machine
     }
     print(f"{'variant':<10} {'tokens/s':>10} {'x reference':>12}")
     for v, r in rate.items():

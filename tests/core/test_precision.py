@@ -11,10 +11,17 @@ from weamlib.train import finetune as ft
 from weamlib.train.pretrain import PretrainConfig
 
 
+def _machine(monkeypatch, has: bool, pays: bool | None = None):
+    monkeypatch.setattr(precision, "_device_has_bf16", lambda device: has)
+    monkeypatch.setattr(precision, "_device_bf16_pays", lambda device: has if pays is None else pays)
+
+
 def test_auto_resolves_by_the_hardware(monkeypatch):
-    monkeypatch.setattr(precision, "_device_has_bf16", lambda device: True)
+    _machine(monkeypatch, True)
     assert precision.resolve("auto") == "bf16" and precision.resolve("fp32") == "fp32"
-    monkeypatch.setattr(precision, "_device_has_bf16", lambda device: False)
+    _machine(monkeypatch, True, pays=False)  # AVX-512-BF16 without AMX: bf16 only when asked
+    assert precision.resolve("auto") == "fp32" and precision.resolve("bf16") == "bf16"
+    _machine(monkeypatch, False)
     assert precision.resolve("auto") == "fp32"
     with pytest.raises(ValueError, match="no native bf16"):
         precision.resolve("bf16")
@@ -27,15 +34,17 @@ def test_cpu_flags_are_read_from_cpuinfo():
 
     flags = Path("/proc/cpuinfo").read_text()
     assert precision.cpu_has_bf16() == ("amx_bf16" in flags or "avx512_bf16" in flags)
+    assert precision.cpu_has_amx() == ("amx_bf16" in flags)
+    assert precision._device_bf16_pays("cpu") == precision.cpu_has_amx()
 
 
 def test_the_key_holds_the_resolved_precision(monkeypatch):
-    monkeypatch.setattr(precision, "_device_has_bf16", lambda device: True)
+    _machine(monkeypatch, True)
     assert PretrainConfig(precision="auto").key()["precision"] == "bf16"
     assert PretrainConfig(precision="fp32").key()["precision"] == "fp32"
     assert PretrainConfig(bf16=True, precision="fp32").key()["precision"] == "bf16"  # GPU switch
     assert PretrainConfig(precision="auto").key() == PretrainConfig(precision="bf16").key()
-    monkeypatch.setattr(precision, "_device_has_bf16", lambda device: False)
+    _machine(monkeypatch, False)
     assert PretrainConfig(precision="auto").key()["precision"] == "fp32"
     with pytest.raises(Exception, match="precision"):
         PretrainConfig(precision="half")

@@ -135,6 +135,7 @@ def test_accuracy_errors_name_lengths_and_labels():
         ("train_limit", 0),
         ("eval_batch_size", 0),
         ("threads", 0),
+        ("freeze_embeddings", 1),
     ],
 )
 def test_config_errors_name_the_parameter(field, value):
@@ -175,6 +176,25 @@ def test_same_seed_same_results_other_seed_differs(model_dir):
     assert without_seconds(runs[0][2]) == without_seconds(runs[1][2])
     np.testing.assert_array_equal(logits[0], logits[1])
     assert not np.array_equal(logits[0], logits[2])
+
+
+def test_frozen_embeddings_stay_as_pre_trained_and_the_rest_trains(model_dir):
+    import torch
+    from transformers import BertForMaskedLM
+
+    before = BertForMaskedLM.from_pretrained(str(model_dir)).bert.state_dict()
+    cfg = dataclasses.replace(FAST, epochs=1, head="pair-mean")
+    train, dev = toy(100, 0), toy(30, 1)
+    for frozen in (True, False):
+        model, _, _ = finetune_nli(
+            model_dir, train, dev, dataclasses.replace(cfg, freeze_embeddings=frozen)
+        )
+        after = model.bert.state_dict()
+        words = "embeddings.word_embeddings.weight"
+        assert torch.equal(after[words], before[words]) is frozen
+        assert not torch.equal(after["embeddings.position_embeddings.weight"],
+                               before["embeddings.position_embeddings.weight"])  # fmt: skip
+        assert model.bert.embeddings.word_embeddings.weight.requires_grad is not frozen
 
 
 def test_selection_uses_the_given_dev_set_and_restores_the_best_epoch(model_dir):

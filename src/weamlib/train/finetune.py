@@ -134,6 +134,8 @@ def _check_common(cfg) -> None:
         raise bad("translate_train", f"one of {', '.join(TRANSLATE_TRAIN)}")
     if cfg.precision not in PRECISIONS:
         raise bad("precision", f"one of {', '.join(PRECISIONS)}")
+    if not isinstance(cfg.freeze_embeddings, bool):
+        raise bad("freeze_embeddings", "true or false")
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,7 @@ class NLIFinetuneConfig:
     head: str = "cls"
     translate_train: str = "mix"
     precision: str = "auto"
+    freeze_embeddings: bool = False
 
     def __post_init__(self):
         _check_common(self)
@@ -202,6 +205,7 @@ class QAFinetuneConfig:
     threads: int | None = None
     translate_train: str = "mix"
     precision: str = "auto"
+    freeze_embeddings: bool = False
 
     def __post_init__(self):
         _check_common(self)
@@ -275,6 +279,19 @@ def prepare(model):
     cheaply (:mod:`weamlib.models.fastdropout`, as in pre-training; the same rates).
     Returns the model."""
     return use_fast_dropout(model)
+
+
+def freeze_word_embeddings(model):
+    """Stop training the word-piece embeddings of ``model`` (a BERT task model); returns it.
+
+    Zero-shot fine-tuning updates only the pieces of the training language; the others keep
+    their pre-trained vectors while the layers above adapt to the moved ones. Frozen, every
+    language's pieces stay where pre-training put them relative to each other (the
+    embedding-freezing of Artetxe et al. 2020 and Wu & Dredze 2019). Tied to the MLM decoder
+    in pre-training; a task model has no decoder, so nothing else is frozen.
+    """
+    model.base_model.embeddings.word_embeddings.weight.requires_grad_(False)
+    return model
 
 
 def _load(model_class, model_dir: Path, progress: bool, max_length: int, **kwargs):
@@ -532,7 +549,7 @@ def train_loop(
     total = per_epoch * cfg.epochs
     warmup = int(cfg.warmup_ratio * total)
     optimizer = torch.optim.AdamW(  # fused: one kernel for all weights (5 % of a CPU step)
-        model.parameters(), lr=cfg.learning_rate, weight_decay=cfg.weight_decay, fused=True
+        [p for p in model.parameters() if p.requires_grad], lr=cfg.learning_rate, weight_decay=cfg.weight_decay, fused=True
     )
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda step: _linear_schedule(step, warmup, total)
@@ -575,6 +592,12 @@ def train_loop(
         if best_score is None or dev > best_score:
             best_score = dev
             best_state = cpu_state(model)
+        # one line an epoch even when quiet: an eight-epoch run is minutes long
+        left = (time.perf_counter() - started) / epoch * (cfg.epochs - epoch)
+        say(
+            f"  [{label}] epoch {epoch}/{cfg.epochs} loss {history[-1]['train_loss']:.3f},"
+            f" dev {dev:.1f}, {left:.0f} s left"
+        )
     model.load_state_dict(best_state)
     model.eval()
     return history
@@ -753,6 +776,8 @@ def finetune(
             task.model_class(cfg), Path(model_dir), progress, cfg.max_length,
             **task.model_kwargs(cfg),
         )  # fmt: skip
+        if cfg.freeze_embeddings:
+            freeze_word_embeddings(model)
         train = task.train_features(tokenizer, train_examples, cfg)
 
         watched = []

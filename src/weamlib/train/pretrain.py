@@ -31,7 +31,7 @@ import torch
 
 from weamlib.core.errors import ConfigError
 from weamlib.core.precision import PRECISIONS, resolve
-from weamlib.core.progress import trainer_callback
+from weamlib.core.progress import say, trainer_callback
 from weamlib.data import formats
 from weamlib.data.suitefiles import load_mono, load_parallel, parallel_paths, suite_languages
 from weamlib.data.tokenize import encode_words
@@ -526,6 +526,8 @@ def compute_pretraining(
     ``links``: the word links of every en-X pair for the continued objectives
     (:func:`weamlib.train.pretrain_runs.pair_links`), None for the base model.
     """
+    if progress:  # a fresh process tokenises every corpus first: a minute or two
+        say(f"  [pretrain {cfg.objective}] reading and tokenising the corpora")
     if cfg.objective == "base":
         per_lang = mono_examples(suite, tokenizer, cfg.max_pieces)
         if cfg.base_rows == "pair":
