@@ -13,7 +13,9 @@ from weamlib.train.pretrain import PretrainConfig
 
 def _machine(monkeypatch, has: bool, pays: bool | None = None):
     monkeypatch.setattr(precision, "_device_has_bf16", lambda device: has)
-    monkeypatch.setattr(precision, "_device_bf16_pays", lambda device: has if pays is None else pays)
+    monkeypatch.setattr(
+        precision, "_device_bf16_pays", lambda device: has if pays is None else pays
+    )
 
 
 def test_auto_resolves_by_the_hardware(monkeypatch):

@@ -549,7 +549,10 @@ def train_loop(
     total = per_epoch * cfg.epochs
     warmup = int(cfg.warmup_ratio * total)
     optimizer = torch.optim.AdamW(  # fused: one kernel for all weights (5 % of a CPU step)
-        [p for p in model.parameters() if p.requires_grad], lr=cfg.learning_rate, weight_decay=cfg.weight_decay, fused=True
+        [p for p in model.parameters() if p.requires_grad],
+        lr=cfg.learning_rate,
+        weight_decay=cfg.weight_decay,
+        fused=True,
     )
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda step: _linear_schedule(step, warmup, total)
