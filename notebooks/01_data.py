@@ -31,7 +31,9 @@
 # share of cognates with English. Because every sentence comes from a meaning, the suite
 # has gold truth for everything: word alignments, NLI labels and QA answer spans. The
 # default suite adds a positive control, `feng`: English's grammar and lexicon in another
-# alphabet, no subword shared with English ("Fake-English", K et al. 2020).
+# alphabet, no subword shared with English ("Fake-English", K et al. 2020). The tokenizer
+# splits its words exactly as their English originals, into pieces of its own (chapter 03),
+# so that script is the only difference.
 #
 # This chapter shows the suite as a reader meets it: the language profiles, one meaning
 # in every language with its gloss and gold alignment, corpus statistics, the task label

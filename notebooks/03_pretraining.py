@@ -95,7 +95,7 @@ calibration = [
         "finetune": {"head": "pair-align"},
     },
 ]
-calibration_finetune = {"learning_rate": 0.0003, "epochs": 8, "batch_size": 32, "threads": 1}
+calibration_finetune = {"learning_rate": 0.001, "epochs": 8, "batch_size": 128, "threads": 1}
 calibration_seeds = [0, 1]
 pretrain_seeds = [0, 1, 2]
 probe_sentences = 500
@@ -129,7 +129,10 @@ tokenizer = report.tokenizer(suite, settings)
 note = weam_settings.provenance_note("03_pretraining", profile, globals())
 if note:
     display(Markdown(note))
-Markdown(report.about_models(settings, len(tokenizer), len(languages)))
+Markdown(
+    report.about_models(settings, len(tokenizer), len(languages))
+    + report.script_copy_note(suite, tokenizer)
+)
 
 # %% [markdown]
 # ## Calibration of the regime

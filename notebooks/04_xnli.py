@@ -55,9 +55,9 @@
 profile = "default"
 finetune = {
     "head": "pair-align",
-    "learning_rate": 0.0003,
+    "learning_rate": 0.001,
     "epochs": 8,
-    "batch_size": 32,
+    "batch_size": 128,
     "threads": 1,
     "translate_train": "en+mix",
 }

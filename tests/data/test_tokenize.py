@@ -95,3 +95,71 @@ def test_ensure_tokenizer_caches_and_reloads(tmp_path, run_store):
     assert len(list((run_store.root / "tokenizer").iterdir())) == 2
     with pytest.raises(FileNotFoundError, match="mono"):
         ensure_tokenizer(tmp_path, store=run_store)
+
+
+# --------------------------------------------------------------------------- script copies
+
+
+def test_wordpiece_splits_as_the_fast_tokenizer(tok):
+    from weamlib.data.tokenize import wordpiece
+
+    vocab = set(tok.get_vocab())
+    # words as the pre-tokeniser leaves them (it splits CJK text into characters first)
+    words = sorted({w for line in corpus(3, 60) for w in line.split() if w.isascii()})
+    for word in words:
+        assert wordpiece(word, vocab) == tok.tokenize(word), word
+    assert wordpiece("walk", {"wa", "##l"}) == ["[UNK]"]  # "k" has no piece
+    assert wordpiece("x" * 101, {"x", "##x"}) == ["[UNK]"]
+
+
+def test_respell_hand_worked():
+    from weamlib.data.tokenize import respell
+
+    chars = {"a": "α", "b": "β", ".": "։"}
+    assert respell("ab", chars) == "αβ" and respell("##ba", chars) == "##βα"
+    assert respell(".", chars) == "։" and respell("ax", chars) is None
+
+
+def test_mirror_pieces_hand_worked():
+    from collections import Counter
+
+    from weamlib.data.tokenize import mirror_pieces
+
+    vocab = [*SPECIAL_TOKENS, "a", "b", "c", "##b", "##c", "ab", "ac", "bc"]
+    chars = {"a": "α", "b": "β", "c": "γ"}
+    # "ab" and "c" split as [ab], [c]: used; "ac" and "bc" unused; one-letter pieces always
+    got = mirror_pieces(vocab, Counter({"ab": 3, "c": 1}), chars)
+    assert got == ["α", "β", "γ", "##β", "##γ", "αβ"]
+    # a piece with a character the language does not re-spell stays out
+    assert mirror_pieces(vocab, Counter({"ab": 1}), {"a": "α"}) == ["α"]
+
+
+@pytest.fixture(scope="module")
+def smoke_suite_and_tokenizer(tmp_path_factory):
+    from weamlib.store.runs import RunStore
+    from weamlib.synth.suite import ensure_suite
+
+    store = RunStore(tmp_path_factory.mktemp("runs"))
+    suite = ensure_suite("smoke", 0, store)
+    return suite, ensure_tokenizer(suite, vocab_size=300, store=store)
+
+
+def test_the_script_only_control_splits_as_english_does_into_pieces_of_its_own(
+    smoke_suite_and_tokenizer,
+):
+    from weamlib.data.suitefiles import load_nli
+    from weamlib.data.tokenize import respell, script_copies
+
+    suite, tok = smoke_suite_and_tokenizer
+    copies = script_copies(suite)
+    assert list(copies) == ["feng"] and copies["feng"]["language"] == "en"
+    chars = copies["feng"]["characters"]
+    en_pieces, feng_pieces = set(), set()
+    for en, feng in zip(load_nli(suite, "dev", "en"), load_nli(suite, "dev", "feng"), strict=True):
+        for a, b in ((en.premise, feng.premise), (en.hypothesis, feng.hypothesis)):
+            ta, tb = tok.tokenize(a), tok.tokenize(b)
+            assert tb == [respell(p, chars) for p in ta], (a, b)
+            en_pieces.update(ta)
+            feng_pieces.update(tb)
+    assert "[UNK]" not in en_pieces and not en_pieces & feng_pieces
+    assert len(tok) > 300  # the control's pieces come on top of the learnt vocabulary

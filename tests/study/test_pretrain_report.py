@@ -107,3 +107,20 @@ def test_benchmark_tables_and_texts():
         " runs at 1.50× the Hugging Face reference."
     )
     assert report.bullets(["a", "b"]) == "* a\n* b"
+
+
+def test_script_copy_note_counts_the_controls_pieces_and_its_exact_splits(tmp_path):
+    from weamlib.data.tokenize import ensure_tokenizer, script_copies
+    from weamlib.store.runs import RunStore
+    from weamlib.synth.suite import ensure_suite
+
+    store = RunStore(tmp_path / "runs")
+    suite = ensure_suite("smoke", 0, store)
+    tok = ensure_tokenizer(suite, vocab_size=300, store=store)
+    letters = set("".join(script_copies(suite)["feng"]["characters"].values()))
+    own = [p for p in tok.get_vocab() if set(p.removeprefix("##")) <= letters]
+    note = report.script_copy_note(suite, tok)
+    assert f"its {len(own)} entries are the pieces of `en` re-spelt" in note
+    assert "so 180 of its 180 dev sentences split exactly" in note  # 90 items, two sentences
+    # the control's entries come after every learnt one
+    assert sorted(tok.convert_tokens_to_ids(own)) == list(range(len(tok) - len(own), len(tok)))

@@ -60,6 +60,31 @@ def about_models(settings: StudySettings, n_entries: int, n_languages: int) -> s
     )
 
 
+def script_copy_note(suite, tokenizer) -> str:
+    """A sentence per script-only copy of a language in the suite (the control): how many
+    entries of the vocabulary are its own, and how many of its dev NLI sentences split
+    exactly as their originals do, re-spelt. Empty when the suite has none."""
+    from weamlib.data.suitefiles import load_nli
+    from weamlib.data.tokenize import respell, script_copies
+
+    notes = []
+    for code, copy in script_copies(suite).items():
+        chars, source = copy["characters"], copy["language"]
+        letters = set("".join(chars.values()))
+        own = sum(1 for piece in tokenizer.get_vocab() if set(piece.removeprefix("##")) <= letters)
+        same = total = 0
+        for a, b in zip(load_nli(suite, "dev", source), load_nli(suite, "dev", code), strict=True):
+            for x, y in ((a.premise, b.premise), (a.hypothesis, b.hypothesis)):
+                total += 1
+                same += tokenizer.tokenize(y) == [respell(t, chars) for t in tokenizer.tokenize(x)]
+        notes.append(
+            f" The control language `{code}` is not learnt from: its {own} entries are the"
+            f" pieces of `{source}` re-spelt in its alphabet, so {same} of its {total} dev"
+            f" sentences split exactly as their `{source}` originals do, into pieces of its own."
+        )
+    return "".join(notes)
+
+
 def runs_table(runs: Mapping[str, Run]) -> pd.DataFrame:
     """One row per pre-training run (indexed by model): steps, final loss, minutes,
     tokens/s (rounded)."""

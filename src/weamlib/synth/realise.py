@@ -22,6 +22,7 @@ for agglutinative languages; a morpheme with no counterpart leaves its word unli
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass
 
 from weamlib.synth.language import Language
@@ -323,6 +324,17 @@ def _in_script(lang: Language, tokens: list[Token]) -> list[Token]:
         )
         for t in tokens
     ]
+
+
+def script_characters(lang: Language) -> dict[str, str] | None:
+    """For a language that writes English in another alphabet (the script-only control):
+    every character English text can hold -> its form in the language, as
+    :func:`_in_script` writes it (letters of either case, the two sentence marks); None for
+    every other language."""
+    if not lang.is_english or lang.spec.script == "latin":
+        return None
+    chars = {c: render_letters(c, lang.spec.script) for c in string.ascii_letters}
+    return {**chars, ".": lang.spec.statement_mark, "?": lang.spec.question_mark}
 
 
 def realise(lang: Language, event: Event) -> list[Token]:

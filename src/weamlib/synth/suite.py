@@ -56,7 +56,7 @@ from weamlib.store.runs import RunStore
 from weamlib.synth import phenomena
 from weamlib.synth.language import Language, known_languages, languages_dir, load_language
 from weamlib.synth.meaning import MeaningKnobs, MeaningSampler, Question
-from weamlib.synth.realise import gold_links, realise, realise_question
+from weamlib.synth.realise import gold_links, realise, realise_question, script_characters
 from weamlib.synth.tasks import (
     QAItem,
     TaskKnobs,
@@ -421,6 +421,10 @@ def _languages_json(langs: dict[str, Language]) -> dict:
         entry["lexicon"] = {c: [x.form, x.roman] for c, x in lang.words.items()}
         entry["grammatical"] = {c: [x.form, x.roman] for c, x in lang.grams.items()}
         entry["cognates"] = sorted(lang.cognates)
+        chars = script_characters(lang)
+        if chars is not None:  # the tokenizer gives it English's pieces, re-spelt
+            source = next(c for c, x in langs.items() if x.is_english and x.spec.script == "latin")
+            entry["script_of"] = {"language": source, "characters": chars}
         out[code] = entry
     return out
 
