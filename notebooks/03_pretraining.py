@@ -131,7 +131,7 @@ if note:
     display(Markdown(note))
 Markdown(
     report.about_models(settings, len(tokenizer), len(languages))
-    + report.script_copy_note(suite, tokenizer)
+    + report.script_copy_note(suite, tokenizer, settings)
 )
 
 # %% [markdown]

@@ -119,7 +119,10 @@ def test_script_copy_note_counts_the_controls_pieces_and_its_exact_splits(tmp_pa
     tok = ensure_tokenizer(suite, vocab_size=300, store=store)
     letters = set("".join(script_copies(suite)["feng"]["characters"].values()))
     own = [p for p in tok.get_vocab() if set(p.removeprefix("##")) <= letters]
-    note = report.script_copy_note(suite, tok)
+    settings = profile_settings("smoke")
+    note = report.script_copy_note(suite, tok, settings)
+    imported = dataclasses.replace(settings.base, init_model="bert-base-multilingual-cased")
+    assert report.script_copy_note(suite, tok, dataclasses.replace(settings, base=imported)) == ""
     assert f"its {len(own)} entries are the pieces of `en` re-spelt" in note
     assert "so 180 of its 180 dev sentences split exactly" in note  # 90 items, two sentences
     # the control's entries come after every learnt one

@@ -60,13 +60,16 @@ def about_models(settings: StudySettings, n_entries: int, n_languages: int) -> s
     )
 
 
-def script_copy_note(suite, tokenizer) -> str:
+def script_copy_note(suite, tokenizer, settings: StudySettings) -> str:
     """A sentence per script-only copy of a language in the suite (the control): how many
-    entries of the vocabulary are its own, and how many of its dev NLI sentences split
-    exactly as their originals do, re-spelt. Empty when the suite has none."""
+    entries of the study's vocabulary are its own, and how many of its dev NLI sentences
+    split exactly as their originals do, re-spelt. Empty when the suite has none, or when
+    the tokenizer is an imported model's (``base.init_model``), which was not built so."""
     from weamlib.data.suitefiles import load_nli
     from weamlib.data.tokenize import respell, script_copies
 
+    if settings.base.init_model:
+        return ""
     notes = []
     for code, copy in script_copies(suite).items():
         chars, source = copy["characters"], copy["language"]
