@@ -7,6 +7,11 @@ WordPiece with ``##`` continuations, and the special tokens [PAD] [UNK] [CLS] [S
 ``save_pretrained``, so ``AutoTokenizer.from_pretrained(folder)`` loads it.
 Training is deterministic: the same corpora and settings give the same vocabulary.
 
+The vocabulary is learnt here (BPE-style merges over word counts, as the HF WordPiece
+trainer does) rather than by ``tokenizers.trainers.WordPieceTrainer``, whose ties between
+equally frequent pairs are broken by hash order and change from run to run; here a tie
+goes to the lexicographically smallest pair.
+
 A language that writes English in another alphabet (the suite's script-only control, whose
 ``languages.json`` entry holds ``script_of``) is not learnt from: every piece English's
 words are split into is added re-spelt in its alphabet, on top of ``vocab_size``
@@ -14,10 +19,6 @@ words are split into is added re-spelt in its alphabet, on top of ``vocab_size``
 pieces of its own. That is K et al.'s (2020) Fake-English: a change of script and nothing
 else. Learnt from its own corpus instead, the 1,000-piece vocabulary of the default profile
 split it into 37 % more pieces than English, and only 3 % of its sentences into as many.
-The vocabulary is learnt here (BPE-style merges over word counts, as the HF WordPiece
-trainer does) rather than by ``tokenizers.trainers.WordPieceTrainer``, whose ties between
-equally frequent pairs are broken by hash order and change from run to run; here a tie
-goes to the lexicographically smallest pair.
 """
 
 from __future__ import annotations
