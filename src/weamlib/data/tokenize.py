@@ -25,13 +25,13 @@ from __future__ import annotations
 
 import hashlib
 import heapq
-import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from weamlib.core.errors import ConfigError
+from weamlib.data.suitefiles import suite_specs
 from weamlib.store.runkinds import RunSpec
 from weamlib.store.runs import RunStore
 
@@ -277,10 +277,9 @@ def script_copies(suite_path: str | Path) -> dict[str, dict]:
     """``{code: {"language": source, "characters": {char: form}}}`` of each language of the
     suite that writes another of its languages in a different alphabet (``script_of`` in
     ``languages.json``; a suite without that file has none)."""
-    path = Path(suite_path) / "languages.json"
-    if not path.is_file():
+    if not (Path(suite_path) / "languages.json").is_file():
         return {}
-    specs = json.loads(path.read_text(encoding="utf-8"))
+    specs = suite_specs(suite_path)
     return {code: spec["script_of"] for code, spec in sorted(specs.items()) if "script_of" in spec}
 
 
@@ -294,8 +293,7 @@ def ensure_tokenizer(
     """The suite's tokenizer, trained once and cached (kind ``"tokenizer"``).
 
     Trains on every ``mono/{lang}.txt`` of the suite but its script copies (module
-    docstring); the run folder's ``tokenizer/`` holds
-    the ``save_pretrained`` files. Returns the loaded ``PreTrainedTokenizerFast``.
+    docstring); the run folder's ``tokenizer/`` holds the ``save_pretrained`` files. Returns the loaded ``PreTrainedTokenizerFast``.
     """
     from transformers import AutoTokenizer
 
