@@ -30,6 +30,9 @@ PINNED = {
         "weamlib.core",
         "weamlib.core.errors",
         "weamlib.data",
+        # the suite's languages.json, read once for every kind (its script copies)
+        "weamlib.data.formats",
+        "weamlib.data.suitefiles",
     },
     "pretrain": {
         "weamlib",

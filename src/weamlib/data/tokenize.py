@@ -293,7 +293,8 @@ def ensure_tokenizer(
     """The suite's tokenizer, trained once and cached (kind ``"tokenizer"``).
 
     Trains on every ``mono/{lang}.txt`` of the suite but its script copies (module
-    docstring); the run folder's ``tokenizer/`` holds the ``save_pretrained`` files. Returns the loaded ``PreTrainedTokenizerFast``.
+    docstring); the run folder's ``tokenizer/`` holds the ``save_pretrained`` files.
+    Returns the loaded ``PreTrainedTokenizerFast``.
     """
     from transformers import AutoTokenizer
 
