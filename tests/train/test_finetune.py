@@ -454,19 +454,29 @@ def test_oracle_scores_are_each_targets_best_epoch(model_dir, suite, run_store):
 
 
 def test_oracle_selection_picks_each_languages_own_best_dev_epoch():
-    def epoch(dev, test):
-        return {"accuracy": {"dev": dev, "test": test}}
-
-    per_epoch = [
-        epoch({"x": 40.0, "y": 50.0}, {"x": 41.0, "y": 52.0}),
-        epoch({"x": 45.0, "y": 50.0}, {"x": 39.0, "y": 48.0}),  # y ties: the first epoch
-        epoch({"x": 44.0, "y": 49.0}, {"x": 47.0, "y": 60.0}),
+    dev = [
+        {"accuracy": {"x": 40.0, "y": 50.0}},
+        {"accuracy": {"x": 45.0, "y": 50.0}},  # y ties: the first epoch
+        {"accuracy": {"x": 44.0, "y": 49.0}},
     ]
-    out = finetune.oracle_selection(per_epoch, "accuracy")
+    test = [
+        {"accuracy": {"x": 41.0, "y": 52.0}},
+        {"accuracy": {"x": 39.0, "y": 48.0}},
+        {"accuracy": {"x": 47.0, "y": 60.0}},
+    ]
+    asked = []
+
+    def test_at(i, langs):
+        asked.append((i, langs))
+        return test[i]
+
+    out = finetune.oracle_selection(dev, "accuracy", test_at)
     assert out["epoch"] == {"x": 2, "y": 1}
     assert out["accuracy"] == {"dev": {"x": 45.0, "y": 50.0}, "test": {"x": 39.0, "y": 52.0}}
+    # each selected epoch's test set once, for the languages that chose it; none other
+    assert asked == [(0, ["y"]), (1, ["x"])]
     with pytest.raises(ValueError, match="at least one epoch"):
-        finetune.oracle_selection([], "accuracy")
+        finetune.oracle_selection([], "accuracy", test_at)
 
 
 def test_translate_train_items_mix_en_mix_and_union():

@@ -1041,20 +1041,23 @@ def ensure_finetune(
                 (folder / name).write_text(task.dump_predictions(pred), encoding="utf-8")
         best = _selected_epoch(history, f"dev_{task.metric}")
         extra = {}
-        if oracle:  # every epoch's weights on the targets; the selected one is scored above
+        if oracle:  # every epoch's weights on the targets' dev; test at each one's pick
             states = [h.pop("watch") for h in history]
-            per_epoch = []
-            for i, state in enumerate(states):
-                if i == best:
-                    per_epoch.append(
-                        {m: {sp: {t: scores[m][sp][t] for t in targets} for sp in ("dev", "test")}
-                         for m in task.metrics}
-                    )  # fmt: skip
-                    continue
-                model.load_state_dict(state)
-                per_epoch.append(score_all(model, tokenizer, ("dev", "test"), targets)[0])
+
+            def scored_at(i: int, split: str, langs) -> dict:
+                """``{metric: {lang: score}}`` of epoch ``i``'s weights on ``split``."""
+                if i == best:  # the English-selected weights were scored above
+                    return {m: {t: scores[m][split][t] for t in langs} for m in task.metrics}
+                model.load_state_dict(states[i])
+                got = score_all(model, tokenizer, (split,), langs)[0]
+                return {m: got[m][split] for m in task.metrics}
+
+            dev = [scored_at(i, "dev", targets) for i in range(len(states))]
+            oracle_scores = oracle_selection(
+                dev, task.metric, lambda i, langs: scored_at(i, "test", langs)
+            )
             del states
-            extra = {"oracle_scores": oracle_selection(per_epoch, task.metric)}
+            extra = {"oracle_scores": oracle_scores}
         return {
             **extra,
             "scores": scores,
@@ -1074,30 +1077,40 @@ def _selected_epoch(history: Sequence[Mapping], key: str) -> int:
     return max(range(len(history)), key=lambda i: (history[i][key], -i))
 
 
-def oracle_selection(per_epoch: Sequence[Mapping], metric: str) -> dict:
+def oracle_selection(
+    dev_per_epoch: Sequence[Mapping],
+    metric: str,
+    test_at: Callable[[int, list[str]], Mapping],
+) -> dict:
     """Target-dev ("oracle") selection: for each language, the epoch with the best score of
     ``metric`` on that language's own dev set (the first such epoch), and that epoch's
-    scores. ``per_epoch[i]``: ``{metric: {split: {lang: score}}}`` at epoch ``i``. Returns
-    the same layout plus ``"epoch"``: ``{lang: 1-based epoch}``. A sensitivity only: the
-    zero-shot protocol selects on English dev (Keung et al. 2020 show how far the two can
-    differ).
+    scores. ``dev_per_epoch[i]``: ``{metric: {lang: dev score}}`` at epoch ``i``;
+    ``test_at(i, langs)`` returns ``{metric: {lang: test score}}`` of epoch ``i`` and is
+    asked once for each epoch some language selects, for those languages only (scoring
+    every epoch's test set would cost as much again and change nothing). Returns
+    ``{metric: {"dev": {lang: score}, "test": {...}}, "epoch": {lang: 1-based epoch}}``.
+    A sensitivity only: the zero-shot protocol selects on English dev (Keung et al. 2020
+    show how far the two can differ).
 
-    >>> e1 = {"accuracy": {"dev": {"x": 40.0}, "test": {"x": 41.0}}}
-    >>> e2 = {"accuracy": {"dev": {"x": 45.0}, "test": {"x": 39.0}}}
-    >>> oracle_selection([e1, e2], "accuracy")["accuracy"]["test"]
+    >>> dev = [{"accuracy": {"x": 40.0}}, {"accuracy": {"x": 45.0}}]
+    >>> test = [{"accuracy": {"x": 41.0}}, {"accuracy": {"x": 39.0}}]
+    >>> oracle_selection(dev, "accuracy", lambda i, langs: test[i])["accuracy"]["test"]
     {'x': 39.0}
     """
-    if not per_epoch:
+    if not dev_per_epoch:
         raise ValueError("oracle selection needs at least one epoch's scores")
-    languages = list(per_epoch[0][metric]["dev"])
-    out: dict = {m: {split: {} for split in per_epoch[0][m]} for m in per_epoch[0]}
-    out["epoch"] = {}
-    for lang in languages:
-        best = _selected_epoch([e[metric]["dev"] for e in per_epoch], lang)
-        out["epoch"][lang] = best + 1
-        for m in per_epoch[best]:
-            for split, scores in per_epoch[best][m].items():
-                out[m][split][lang] = scores[lang]
+    metrics = list(dev_per_epoch[0])
+    languages = list(dev_per_epoch[0][metric])
+    chosen = {lang: _selected_epoch([e[metric] for e in dev_per_epoch], lang) for lang in languages}
+    out: dict = {m: {"dev": {}, "test": {}} for m in metrics}
+    for epoch in sorted(set(chosen.values())):
+        langs = [lang for lang in languages if chosen[lang] == epoch]
+        test = test_at(epoch, langs)
+        for m in metrics:
+            for lang in langs:
+                out[m]["dev"][lang] = dev_per_epoch[epoch][m][lang]
+                out[m]["test"][lang] = test[m][lang]
+    out["epoch"] = {lang: chosen[lang] + 1 for lang in languages}
     return out
 
 
