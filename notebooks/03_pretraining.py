@@ -155,7 +155,7 @@ Markdown(
 # much the base model transfers zero-shot); they are not used to choose. No continued
 # objective is trained here, so the choice cannot favour one. The probes that led to these
 # candidates, English dev of base models only, are kept in `benchmarks/recorded/`
-# (`calibration_probe4.md` to `calibration_probe13.md`).
+# (`calibration_probe4.md` to `calibration_probe14.md`).
 #
 # Fine-tuning is the results chapters' recipe: eight epochs over the 15,000 English items
 # in batches of 128 with the study's own loop (`weamlib.train.finetune.train_loop`, which
