@@ -473,6 +473,7 @@ def test_oracle_selection_picks_each_languages_own_best_dev_epoch():
     out = finetune.oracle_selection(dev, "accuracy", test_at)
     assert out["epoch"] == {"x": 2, "y": 1}
     assert out["accuracy"] == {"dev": {"x": 45.0, "y": 50.0}, "test": {"x": 39.0, "y": 52.0}}
+    assert list(out["accuracy"]["test"]) == ["x", "y"]  # the languages' order, not the epochs'
     # each selected epoch's test set once, for the languages that chose it; none other
     assert asked == [(0, ["y"]), (1, ["x"])]
     with pytest.raises(ValueError, match="at least one epoch"):

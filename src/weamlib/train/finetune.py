@@ -1102,14 +1102,18 @@ def oracle_selection(
     metrics = list(dev_per_epoch[0])
     languages = list(dev_per_epoch[0][metric])
     chosen = {lang: _selected_epoch([e[metric] for e in dev_per_epoch], lang) for lang in languages}
-    out: dict = {m: {"dev": {}, "test": {}} for m in metrics}
+    test: dict = {}  # lang -> {metric: score} at its chosen epoch
     for epoch in sorted(set(chosen.values())):
         langs = [lang for lang in languages if chosen[lang] == epoch]
-        test = test_at(epoch, langs)
-        for m in metrics:
-            for lang in langs:
-                out[m]["dev"][lang] = dev_per_epoch[epoch][m][lang]
-                out[m]["test"][lang] = test[m][lang]
+        got = test_at(epoch, langs)
+        test.update({lang: {m: got[m][lang] for m in metrics} for lang in langs})
+    out: dict = {
+        m: {
+            "dev": {lang: dev_per_epoch[chosen[lang]][m][lang] for lang in languages},
+            "test": {lang: test[lang][m] for lang in languages},
+        }
+        for m in metrics
+    }
     out["epoch"] = {lang: chosen[lang] + 1 for lang in languages}
     return out
 
