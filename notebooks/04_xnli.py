@@ -166,8 +166,9 @@ Markdown(" ".join(study.headline(frame, "xnli", s) for s in plan.main_settings))
 # whatever it loses against English is the cost of the script alone. Where the positive
 # control in the summary at the top says the regime is broken,
 # `benchmarks/recorded/calibration_probe14.md` records what was tried on the base model:
-# a longer base, a narrower one and frozen word embeddings during fine-tuning; none of
-# the bases that learn English carried the control past half of English's margin.
+# a longer base, a narrower one and frozen word embeddings during fine-tuning, one
+# pre-training and one fine-tuning seed each; none of the bases that learn English
+# carried the control past half of English's margin.
 
 # %% tags=["hide-input"]
 from weamlib.data.realsuite import real_profile  # noqa: E402
