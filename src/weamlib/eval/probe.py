@@ -48,6 +48,7 @@ TASKS = ("sentence_retrieval", "word_retrieval")
 METRICS = {"sentence_retrieval": "accuracy", "word_retrieval": "precision_at_1"}
 TIE_TOL = 1e-9  # cosine similarities (float64) closer than this count as tied
 _CHUNK = 1024  # query rows per similarity block
+SUITE_READS = ("parallel",)  # what a probe reads of a suite (its key covers these only)
 
 Link = tuple[int, int]
 
@@ -549,7 +550,7 @@ def ensure_probe(
     """:func:`probe_model`, cached in the run store (kind ``"probe"``) -> DataFrame.
 
     The key holds the sha256 of the model's ``model.safetensors`` and tokenizer files, the
-    sha256 of the suite's ``manifest.json``, the languages and every probe setting (not the
+    digest of the suite's parallel files (:data:`SUITE_READS`), the languages and every probe setting (not the
     batch size or device, which change nothing but float rounding). The run's results
     hold ``{"rows": [...]}``, one dict per row of the frame.
     """
@@ -557,7 +558,7 @@ def ensure_probe(
 
     config = {
         "model": model_digest(model_dir),
-        "suite": suite_digest(suite),
+        "suite": suite_digest(suite, SUITE_READS),
         "languages": list(languages),
         "n_sentences": n_sentences,
         "layers": layers if isinstance(layers, str) else list(layers),

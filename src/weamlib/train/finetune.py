@@ -681,7 +681,8 @@ class Task:
     ``train_features(tokenizer, items, cfg)``: unpadded training features with labels.
     ``score(model, tokenizer, items, cfg, lang, dataset)``: ``({metric: 0-100},
     predictions or None)``. ``dataset``: the raw file of a split, for scorers that read
-    it (QA), or None.
+    it (QA), or None. ``reads``: the suite's folders a run reads (its key covers these
+    files only, :func:`~weamlib.store.digests.suite_digest`).
     """
 
     name: str
@@ -694,6 +695,7 @@ class Task:
     model_kwargs: Callable
     train_features: Callable
     score: Callable
+    reads: tuple[str, ...]
     dataset: Callable | None = None  # (suite, split, lang) -> the raw file's data
     # predictions as the file `weamlib evaluate <task>` reads, and that file's suffix
     dump_predictions: Callable = lambda pred: json.dumps(pred, ensure_ascii=False, indent=0)
@@ -719,6 +721,7 @@ NLI = Task(
     model_kwargs=_nli_model_kwargs,
     train_features=_nli_train_features,
     score=_nli_score,
+    reads=("nli",),
     dump_predictions=lambda pred: "".join(f"{label}\n" for label in pred),
     predictions_suffix=".txt",
 )
@@ -733,6 +736,7 @@ QA = Task(
     model_kwargs=lambda cfg: {},
     train_features=_qa_train_features,
     score=_qa_score,
+    reads=("qa",),
     dataset=_qa_dataset,
 )
 TASKS: dict[str, Task] = {NLI.name: NLI, QA.name: QA}
@@ -906,14 +910,14 @@ def _training_set(load, suite, train_languages, cfg):
 
 def _run_config(task, cfg, model_dir, suite, languages, splits, setting, train_languages, save):
     return {
-        "task": task,
+        "task": task.name,
         **dataclasses.asdict(cfg),
         # how languages are combined is no part of a run that trains on one language, so
         # a zero-shot run is the same run whatever the translate-train budget
         "translate_train": cfg.translate_train if len(train_languages) > 1 else None,
         "precision": resolve(cfg.precision),  # what runs here: fp32 and bf16 never mix
         "model": model_digest(model_dir),
-        "suite": suite_digest(suite),
+        "suite": suite_digest(suite, task.reads),
         "languages": languages,
         "splits": splits,
         "setting": setting,
@@ -934,7 +938,7 @@ def run_config(
         Path(suite), setting, splits, languages, train_languages
     )
     return _run_config(
-        task.name, cfg, model_dir, suite, languages, splits, setting, train_langs, save_model
+        task, cfg, model_dir, suite, languages, splits, setting, train_langs, save_model
     )
 
 

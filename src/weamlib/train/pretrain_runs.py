@@ -37,6 +37,11 @@ PIPELINE_ALIGNER = {"eflomal": "eflomal", "fastalign": "fastalign"}
 SYMMETRIZE = "grow-diag-final-and"
 
 
+# What pre-training reads of a suite (its key covers these files only): the tokenizer's
+# languages.json (script copies), the monolingual text, the parallel text and gold links
+SUITE_READS = ("languages.json", "mono", "parallel")
+
+
 def study_tokenizer(suite, vocab_size: int, store: RunStore | None = None):
     """The one tokenizer of the study for this suite and vocabulary size."""
     from weamlib.data.tokenize import ensure_tokenizer
@@ -111,7 +116,7 @@ def pretrain_config(
     config = {
         "pretrain": cfg.key(),
         "model": asdict(size),
-        "suite": suite_digest(suite),
+        "suite": suite_digest(suite, SUITE_READS),
         "tokenizer": tokenizer_digest(tokenizer),
         "init": init_run.path.name if init_run else None,
     }
