@@ -15,7 +15,8 @@ base model with another head or budget are rows of their own), ``head``, ``epoch
 ``suite`` and ``current``.
 
 May import: :mod:`weamlib.store.runs`, :mod:`weamlib.store.storeinfo`, :mod:`weamlib.store.digests`,
-:mod:`weamlib.synth.suite` (configs only), :mod:`weamlib.data.realsuite` (configs only).
+:mod:`weamlib.synth.suite` (configs only), :mod:`weamlib.data.realsuite` (configs only),
+:mod:`weamlib.train.finetune` (what its runs read of a suite, and their scores).
 """
 
 from __future__ import annotations
@@ -52,8 +53,18 @@ def _finished(store: RunStore, kind: str):
             yield run, record
 
 
+def _digests(suite: Path) -> dict[str, Path]:
+    """The digests a run may hold of ``suite``: the whole suite's, and each fine-tuning
+    task's part (:attr:`weamlib.train.finetune.Task.reads`)."""
+    from weamlib.train.finetune import TASKS
+
+    parts = [suite_digest(suite, task.reads) for task in TASKS.values()]
+    return {digest: suite for digest in (suite_digest(suite), *parts)}
+
+
 def profile_suites(store: RunStore, profile: str) -> dict[str, Path]:
-    """``{suite digest: suite folder}`` of the suites the store holds for ``profile``."""
+    """``{suite digest: suite folder}`` of the suites the store holds for ``profile``, each
+    under every digest a fine-tuning run may hold of it (:func:`_digests`)."""
     from weamlib.data.realsuite import REAL_SUITES
     from weamlib.study.settings import suite_profile
     from weamlib.synth.suite import _SIZES, PROFILES
@@ -63,7 +74,7 @@ def profile_suites(store: RunStore, profile: str) -> dict[str, Path]:
         wanted = dataclasses.asdict(REAL_SUITES[profile])
         for run, record in _finished(store, "realsuite"):
             if record["config"].get("config") == wanted and (run / "suite").is_dir():
-                found[suite_digest(run / "suite")] = run / "suite"
+                found.update(_digests(run / "suite"))
         return found
     name = suite_profile(profile)
     if name not in PROFILES:
@@ -72,7 +83,7 @@ def profile_suites(store: RunStore, profile: str) -> dict[str, Path]:
     for run, record in _finished(store, "synth"):
         config = record["config"].get("config", {})
         if all(config.get(k) == v for k, v in sizes.items()) and (run / "suite").is_dir():
-            found[suite_digest(run / "suite")] = run / "suite"
+            found.update(_digests(run / "suite"))
     return found
 
 
