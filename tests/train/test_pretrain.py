@@ -16,7 +16,13 @@ from weamlib.core.errors import ConfigError
 from weamlib.models import objectives as obj
 from weamlib.models.model import ModelSize
 from weamlib.study.settings import profile_settings
-from weamlib.train.pretrain import PretrainConfig, mixture, sentence_pairs, smoothed_counts
+from weamlib.train.pretrain import (
+    PretrainConfig,
+    mixture,
+    packed_rows,
+    sentence_pairs,
+    smoothed_counts,
+)
 from weamlib.train.pretrain_runs import ensure_pretrained, loss_history
 
 TINY = ModelSize(layers=1, hidden=32, heads=2, intermediate=64)
@@ -92,13 +98,46 @@ def test_a_base_on_sentence_pairs_pairs_consecutive_sentences_and_keys_apart(
     assert pairs.key()["base_rows"] == "pair"
     assert "base_rows" not in BASE.key()  # sentence rows keep their keys
     assert "base_rows" not in _cfg("tlm", base_rows="pair").key()  # only the base reads it
-    with pytest.raises(ConfigError, match="parameter 'base_rows' must be one of sentence, pair"):
+    with pytest.raises(
+        ConfigError, match="parameter 'base_rows' must be one of sentence, pair, packed"
+    ):
         PretrainConfig("base", base_rows="document")
     run = ensure_pretrained(smoke_suite, pairs, TINY, 300, None, run_store, False)
     sentences = ensure_pretrained(smoke_suite, BASE, TINY, 300, None, run_store, False)
     assert run.path != sentences.path
     n_sentences = sentences.results["examples"]
     assert run.results["examples"] == {k: n // 2 for k, n in n_sentences.items()}
+    assert all(torch.isfinite(torch.tensor(h["loss"])) for h in loss_history(run))
+
+
+def test_packed_rows_fill_the_budget_with_consecutive_sentences_cut_into_a_and_b(
+    smoke_suite, run_store
+):
+    s = [(1, 2, 3), (4, 5), (6, 7, 8, 9), (10,), (11, 12, 13), (14, 15)]
+    rows = packed_rows(s, budget=9, seed=0)
+    # greedy: 3 + 2 + 4 = 9 fits, + 1 does not; 1 + 3 + 2 = 6; nothing left over
+    assert [r.src_ids + r.tgt_ids for r in rows] == [tuple(range(1, 10)), tuple(range(10, 16))]
+    for row, sentences in zip(rows, (s[:3], s[3:]), strict=True):
+        # the cut falls on a sentence boundary, with at least one sentence each side
+        ends = {sum(len(x) for x in sentences[:k]) for k in range(1, len(sentences))}
+        assert len(row.src_ids) in ends and row.tgt_ids
+    assert rows == packed_rows(s, budget=9, seed=0)  # seeded
+    cut_sets = {tuple(len(r.src_ids) for r in packed_rows(s, 9, seed)) for seed in range(20)}
+    assert len(cut_sets) > 1  # the boundary is drawn, not fixed
+    # a last sentence that cannot make a row of two is left out
+    assert packed_rows([(1, 2, 3), (4, 5, 6), (7,)], budget=6, seed=0) == [
+        obj.PairExample((1, 2, 3), (4, 5, 6))
+    ]
+    with pytest.raises(ConfigError, match="cannot hold two sentences of 5 pieces"):
+        packed_rows([(1, 2, 3, 4, 5), (6,)], budget=9, seed=0)
+    # a packed base trains rows as long as the model's positions
+    cfg = PretrainConfig(**{**BASE.__dict__, "base_rows": "packed", "batch_size": 4})
+    assert cfg.key()["base_rows"] == "packed"
+    run = ensure_pretrained(smoke_suite, cfg, TINY, 300, None, run_store, False)
+    sentences = ensure_pretrained(smoke_suite, BASE, TINY, 300, None, run_store, False)
+    assert run.path != sentences.path
+    rows_per_lang, sentences_per_lang = run.results["examples"], sentences.results["examples"]
+    assert all(1 <= rows_per_lang[k] < sentences_per_lang[k] / 2 for k in rows_per_lang)
     assert all(torch.isfinite(torch.tensor(h["loss"])) for h in loss_history(run))
 
 

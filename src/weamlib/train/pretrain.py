@@ -50,7 +50,10 @@ class PretrainConfig:
     precision. ``base_rows`` (base model only): ``"sentence"``, one monolingual sentence per
     row; ``"pair"``, two consecutive sentences of one language per row in BERT's A/B
     layout (``[CLS] a [SEP] b [SEP]``, segments 0/1), ``batch_size`` then counting rows
-    (:func:`sentence_pairs`; ``benchmarks/recorded/calibration_probe11.md``)."""
+    (:func:`sentence_pairs`; ``benchmarks/recorded/calibration_probe11.md``); ``"packed"``,
+    as many consecutive sentences as fill the model's positions, cut at a random sentence
+    boundary into A and B (:func:`packed_rows`; BERT's full-length rows, so that every
+    position the fine-tuning inputs reach is trained: ``calibration_probe15.md``)."""
 
     objective: str = "base"
     steps: int = 1000
@@ -233,7 +236,7 @@ def mixture(per_lang: dict[str, list], total: int, smoothing: float, seed: int) 
     return out
 
 
-BASE_ROWS = ("sentence", "pair")
+BASE_ROWS = ("sentence", "pair", "packed")
 
 
 def sentence_pairs(sentences: list[tuple[int, ...]]) -> list[obj.PairExample]:
@@ -241,6 +244,34 @@ def sentence_pairs(sentences: list[tuple[int, ...]]) -> list[obj.PairExample]:
     ``base_rows="pair"`` base model: the suite's sentences are drawn independently, so a
     pair is two unrelated sentences, as BERT's next-sentence negatives are."""
     return [obj.PairExample(a, b) for a, b in zip(sentences[0::2], sentences[1::2], strict=False)]
+
+
+def packed_rows(sentences: list[tuple[int, ...]], budget: int, seed: int) -> list[obj.PairExample]:
+    """Consecutive sentences packed greedily into rows of at most ``budget`` pieces (the
+    ``base_rows="packed"`` base model), each row cut at a sentence boundary drawn
+    uniformly (seeded by ``seed``) into segments A and B: every position up to
+    ``budget + 3`` is trained, under B's segment embedding from any offset on, as in
+    BERT's full-length rows. A row holds at least two sentences; sentences left over at
+    the end that cannot make one are left out."""
+    if any(len(s) * 2 > budget for s in sentences):
+        longest = max(len(s) for s in sentences)
+        raise ConfigError(
+            f"packed rows of {budget} pieces cannot hold two sentences of {longest} pieces;"
+            " lower 'max_pieces' or raise the model's 'max_positions'"
+        )
+    rng = np.random.default_rng(seed)
+    rows, chunk, size = [], [], 0
+    for sentence in sentences:
+        if chunk and size + len(sentence) > budget:
+            cut = int(rng.integers(1, len(chunk)))
+            rows.append(obj.PairExample(sum(chunk[:cut], ()), sum(chunk[cut:], ())))
+            chunk, size = [], 0
+        chunk.append(sentence)
+        size += len(sentence)
+    if len(chunk) >= 2:
+        cut = int(rng.integers(1, len(chunk)))
+        rows.append(obj.PairExample(sum(chunk[:cut], ()), sum(chunk[cut:], ())))
+    return rows
 
 
 def mono_examples(suite, tokenizer, max_pieces: int) -> dict[str, list[tuple[int, ...]]]:
@@ -532,6 +563,11 @@ def compute_pretraining(
         per_lang = mono_examples(suite, tokenizer, cfg.max_pieces)
         if cfg.base_rows == "pair":
             per_lang = {lang: sentence_pairs(ex) for lang, ex in per_lang.items()}
+        elif cfg.base_rows == "packed":  # [CLS] a [SEP] b [SEP] fills max_positions
+            per_lang = {
+                lang: packed_rows(ex, size.max_positions - 3, cfg.seed)
+                for lang, ex in per_lang.items()
+            }
     else:
         per_lang = pair_examples(suite, tokenizer, cfg, links)
     dataset = mixture(per_lang, cfg.steps * cfg.batch_size, cfg.smoothing, cfg.seed)
