@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 
@@ -20,5 +21,24 @@ def test_workers_are_reused_across_jobs_and_calls_and_errors_surface():
             run_parallel(int, [("1",), ("x",)], workers=2)
         # after an error the next call gets working (fresh) processes
         assert run_parallel(int, [("6",), ("7",)], workers=2) == [6, 7]
+    finally:
+        close_pools()
+
+
+def test_idle_workers_leave_ctrl_c_to_the_parent():
+    """A SIGINT to the process group (Ctrl-C, a kernel's shutdown) must not kill idle
+    workers with a traceback in the log: they ignore it, and the parent stops the pool."""
+    import signal
+
+    try:
+        handlers = run_parallel(signal.getsignal, [(signal.SIGINT,)] * 2, workers=2)
+        assert handlers == [signal.SIG_IGN, signal.SIG_IGN]
+        assert signal.getsignal(signal.SIGINT) is not signal.SIG_IGN  # the parent's stays
+        pids = run_parallel(os.getpid, [()] * 2, workers=2)
+        for pid in set(pids):
+            os.kill(pid, signal.SIGINT)
+        time.sleep(0.5)
+        # the same processes, alive (a dead worker would be replaced by a new pid)
+        assert set(run_parallel(os.getpid, [()] * 4, workers=2)) <= set(pids)
     finally:
         close_pools()

@@ -18,6 +18,7 @@ from __future__ import annotations
 import atexit
 import multiprocessing as mp
 import os
+import signal
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -34,6 +35,10 @@ def default_workers() -> int:
 
 
 def _init(threads: int) -> None:
+    # Ctrl-C (and a Jupyter kernel's shutdown) reaches the whole process group: the parent
+    # stops the pool (run_parallel, close_pools), so an idle worker must not die printing
+    # a KeyboardInterrupt traceback into the build log
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     import torch
 
