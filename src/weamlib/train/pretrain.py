@@ -53,7 +53,8 @@ class PretrainConfig:
     (:func:`sentence_pairs`; ``benchmarks/recorded/calibration_probe11.md``); ``"packed"``,
     as many consecutive sentences as fill the model's positions, cut at a random sentence
     boundary into A and B (:func:`packed_rows`; BERT's full-length rows, so that every
-    position the fine-tuning inputs reach is trained: ``calibration_probe15.md``)."""
+    position the fine-tuning inputs reach is trained; on the default suite its MLM loss
+    stays near 4.0 where the other rows reach 1.4-1.5: ``calibration_probe15.md``)."""
 
     objective: str = "base"
     steps: int = 1000
