@@ -155,9 +155,19 @@ def test_outcome_when_the_profile_runs_another_candidate():
     assert "Against small, the English dev difference is +7.0 points" in out.text
     assert "**below the 85–97 % target**" not in out.text  # 89 % is inside it
     assert "**The profile's settings are not this regime**" in out.text
-    assert out.budget.startswith("The profile runs **small**: 82.0 % English dev, 7.0 points")
-    assert "took 4.0 min to pre-train against 1.0 min" in out.budget
+    assert out.budget.startswith(
+        "The profile runs **small**: 82.0 % English dev (-7.0 points against the rule's pick)"
+    )
+    assert "its base model took 1.0 min to pre-train, the pick's 4.0 min" in out.budget
     assert "pre-train every model with 3 seeds, fine-tune each with 5 seeds" in out.budget
+    assert "a budget decision against the rule" in out.budget
+    # a profile that runs a costlier regime than the pick is no budget decision
+    dear = calib.outcome(
+        calib.summary(scores), scores, _bases().assign(minutes=[9.0, 4.0]), _candidates(),
+        {"layers": 1}, {"steps": 10}, "cls", n_test=10_000, n_languages=3, n_seeds=5,
+    )  # fmt: skip
+    assert "budget decision" not in dear.budget
+    assert "the rule disagrees with them" in dear.budget
     assert out.summary.endswith(
         "the profile runs **small** instead (a budget decision, explained above)."
     )
@@ -199,3 +209,127 @@ def test_outcome_below_the_target_points_to_the_probes_that_looked_for_a_regime(
             assert (
                 Path(__file__).parents[2] / f"benchmarks/recorded/calibration_probe{probe}.md"
             ).is_file()
+
+
+def _qa_scores(en_dev: dict[str, list[float]]):
+    rows = []
+    for cand, values in en_dev.items():
+        for seed, dev in enumerate(values):
+            for split, lang, value in (
+                ("dev", "en", dev),
+                ("test", "en", dev - 2),
+                ("test", "xx", dev / 2),
+            ):
+                rows.append(
+                    {"candidate": cand, "seed": seed, "split": split, "language": lang,
+                     "value": value}
+                )  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_summary_adds_the_english_qa_scores():
+    qa = _qa_scores({"small": [50.0, 60.0], "big": [70.0, 74.0]})
+    table = calib.summary(_scores(), qa).set_index("candidate")
+    assert table.loc["small", "QA en dev"] == pytest.approx(55.0)
+    assert table.loc["small", "QA en dev SD"] == pytest.approx(50**0.5)
+    assert table.loc["big", "QA en test"] == pytest.approx(70.0)
+    assert table.loc["big", "QA others (mean)"] == pytest.approx(36.0)
+    assert table.loc["small", "en dev"] == pytest.approx(82.0)  # NLI columns unchanged
+    english, transfer = calib.split_summary(table.reset_index())
+    assert list(english.columns) == [
+        "en dev", "en dev SD", "en test", "QA en dev", "QA en dev SD", "QA en test",
+    ]  # fmt: skip
+    assert list(transfer.columns) == ["others (mean)", "QA others (mean)", "xx", "yy"]
+    assert list(english.index) == ["small", "big"]
+    with pytest.raises(ConfigError, match="'big' has no QA scores"):
+        calib.summary(_scores(), qa[qa.candidate == "small"])
+
+
+def test_choice_with_qa_weighs_the_weaker_task():
+    # NLI en dev: small 82, big 89 (target 85): margins -3 and +4
+    nli = _scores()
+    # QA en dev 79 (margin -1) for small, 70 (-10) for big: big's QA is its weaker task
+    # (-10), small's is NLI (-3): small wins, though big is better on NLI
+    d = calib.choose(calib.summary(nli, _qa_scores({"small": [79.0, 79.0], "big": [70.0, 70.0]})))
+    assert d["candidate"] == "small" and d["margin"] == pytest.approx(-3.0)
+    assert d["qa_dev"] == pytest.approx(79.0)
+    assert not d["nli_in_target"] and not d["qa_in_target"] and not d["in_target"]
+    # big in both bands: chosen and in target
+    d = calib.choose(calib.summary(nli, _qa_scores({"small": [90.0, 90.0], "big": [84.0, 84.0]})))
+    assert d["candidate"] == "big" and d["margin"] == pytest.approx(4.0)
+    assert d["nli_in_target"] and d["qa_in_target"] and d["in_target"]
+    assert d["qa_target"] == (80.0, 95.0)
+    # QA above its band (a ceiling) is not in target
+    d = calib.choose(calib.summary(nli, _qa_scores({"small": [99.0, 99.0], "big": [99.0, 99.0]})))
+    assert d["candidate"] == "big" and not d["qa_in_target"]
+    # ties go to the first listed
+    d = calib.choose(calib.summary(nli, _qa_scores({"small": [60.0, 60.0], "big": [60.0, 60.0]})))
+    assert d["candidate"] == "small"
+
+
+def test_qa_calibration_fine_tunes_each_base_model_once_per_seed(monkeypatch):
+    jobs = []
+
+    def fake_parallel(fn, job_list, workers=None, labels=None):
+        jobs.append((fn.__name__, list(labels)))
+        if fn.__name__ == "_base_job":
+            return [(f"/base{i}", {}) for i in range(len(job_list))]
+        return [
+            {"scores": {"f1": {"dev": {"en": 10.0 * i + cfg.seed}}}}
+            for i, (_, _, cfg, _) in enumerate(job_list)
+        ]
+
+    monkeypatch.setattr(calib, "run_parallel", fake_parallel)
+    spec = {"model": {"layers": 1}, "base": {"steps": 10}}
+    cands = [
+        {**spec, "name": "A mean", "finetune": {"head": "pair-mean"}},
+        {**spec, "name": "A align", "finetune": {"head": "pair-align"}},
+        {"name": "B", "model": {"layers": 1}, "base": {"steps": 20}},
+    ]
+    scores = calib.evaluate_candidates_qa("suite", cands, 50, {"epochs": 1}, [0, 1])
+    assert jobs[0][0] == "_base_job" and len(jobs[0][1]) == 2  # two base models
+    assert jobs[1] == (
+        "_qa_job",
+        ["QA fine-tune A mean seed 0", "QA fine-tune A mean seed 1",
+         "QA fine-tune B seed 0", "QA fine-tune B seed 1"],
+    )  # fmt: skip
+    by = scores.set_index(["candidate", "seed"]).value
+    assert by["A mean", 1] == by["A align", 1] == 11.0  # the shared base's runs
+    assert by["B", 0] == 20.0 and by["B", 1] == 31.0
+    with pytest.raises(ConfigError, match="finetune"):
+        calib.evaluate_candidates_qa("suite", cands, 50, {"head": "pair-mean"}, [0])
+
+
+def test_outcome_with_qa_names_both_tasks_and_their_targets():
+    nli = _scores()  # NLI en dev: small 82, big 89
+    qa = _qa_scores({"small": [60.0, 62.0], "big": [72.0, 76.0]})
+    table = calib.summary(nli, qa)
+    out = calib.outcome(
+        table, nli, _bases(), _candidates(), {"layers": 2}, {"steps": 10}, "pair-mean",
+        n_test=50, n_languages=3, n_seeds=2, qa_scores=qa,
+    )  # fmt: skip
+    assert out.decision["candidate"] == "big" and out.matches
+    assert "picks **big**, with 89.0 % English NLI dev accuracy" in out.text
+    assert "and 74.0 English QA dev F1" in out.text
+    assert "the lower end of its target: 85 % English NLI dev accuracy, 80 English QA" in out.text
+    assert "Against small, the English dev difference is +7.0 points" in out.text
+    assert "and +13.0 F1 (95 % interval" in out.text
+    assert "NLI accuracy is inside the 85–97 % target." in out.text
+    assert "QA F1 is **below its 80–95 target**." in out.text
+    assert "`calibration_probe15.md`" in out.text
+    assert (Path(__file__).parents[2] / "benchmarks/recorded/calibration_probe15.md").is_file()
+    assert out.summary.startswith(
+        "The calibration rule picks **big** (89.0 % English dev accuracy, 74.0 English QA dev"
+        " F1; target 85–97 % and 80–95 F1); the profile runs that regime."
+    )
+    other = calib.outcome(
+        table, nli, _bases(), _candidates(), {"layers": 1}, {"steps": 10}, "cls",
+        n_test=50, n_languages=3, n_seeds=2, qa_scores=qa,
+    )  # fmt: skip
+    assert other.used == "small"
+    assert "and 61.0 English QA dev F1 (-13.0 against the pick)" in other.budget
+    with pytest.raises(ConfigError, match="qa_scores"):
+        calib.outcome(
+            table, nli, _bases(), _candidates(), {"layers": 2}, {"steps": 10}, "pair-mean",
+            n_test=50, n_languages=3, n_seeds=2,
+        )  # fmt: skip

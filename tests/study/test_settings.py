@@ -66,6 +66,18 @@ def test_settings_are_validated_before_anything_runs(monkeypatch, capsys):
         pipeline.resolve_parameters(_source("03_pretraining"), "smoke", {"probe_sentences": 51})
     with pytest.raises(ConfigError, match="should be int"):
         settings.chapter_settings("09_claims", "smoke", {"workers": "two"})
+    with pytest.raises(ConfigError, match="calibration_qa_finetune.*head"):
+        settings.chapter_settings(
+            "03_pretraining", "smoke", {"calibration_qa_finetune": {"head": "pair-align"}}
+        )
+    with pytest.raises(ConfigError, match="calibration_qa_finetune' should be dict"):
+        settings.chapter_settings("03_pretraining", "smoke", {"calibration_qa_finetune": [1]})
+    assert (
+        settings.chapter_settings(
+            "03_pretraining", "smoke", {"calibration_qa_finetune": None}
+        ).calibration_qa_finetune
+        is None
+    )
     # a bad value in a profile's YAML is refused too, naming the profile
     sections = profiles.load_profile("smoke")
     sections["05_mlqa"] = {**sections["05_mlqa"], "settings": ["few-shot"]}
@@ -164,6 +176,10 @@ def test_the_default_regime_is_the_calibrated_one():
     runs = [c for c in chapter.calibration
             if calibration.runs_candidate(c, chapter.model, chapter.base, xnli.head)]  # fmt: skip
     assert len(runs) == 1
+    mlqa = settings.chapter_settings("05_mlqa", "default").finetune
+    assert chapter.calibration_qa_finetune == {
+        k: v for k, v in mlqa.items() if k != "translate_train"
+    }  # chapter 05's recipe, English only
     shared = {k: v for k, v in chapter.calibration_finetune.items() if k != "threads"}
     assert shared.items() <= {"epochs": xnli.epochs, "learning_rate": xnli.learning_rate,
                               "batch_size": xnli.batch_size}.items()  # fmt: skip
