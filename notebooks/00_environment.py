@@ -81,13 +81,9 @@ gflops = 2 * matmul_size**3 * matmul_repeats / elapsed / 1e9
 # Computed here, from the tables and the probe above, and shown at the top of the page.
 
 # %% tags=["hide-input"]
-glue(
-    "chapter_summary",
-    Markdown(
-        f"This book was built with the **{profile}** profile on {machine['logical_cpus']} logical"
-        f" CPUs ({machine['cpu_model']}), PyTorch {versions.loc['torch', 'version']} using"
-        f" {machine['torch_threads']} threads, and {machine['memory_gb']} GiB of memory."
-        f" A {matmul_size}×{matmul_size} float32 matrix product ran at {gflops:.1f} GFLOP/s."
-    ),
-    display=False,
-)
+glue("chapter_summary", Markdown(
+    f"This book was built with the **{profile}** profile on {machine['logical_cpus']} logical"
+    f" CPUs ({machine['cpu_model']}), PyTorch {versions.loc['torch', 'version']} using"
+    f" {machine['torch_threads']} threads, and {machine['memory_gb']} GiB of memory."
+    f" A {matmul_size}×{matmul_size} float32 matrix product ran at {gflops:.1f} GFLOP/s."
+), display=False)

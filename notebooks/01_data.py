@@ -73,10 +73,8 @@ langs = {code: load_language(code) for code in languages}
 manifest = load_manifest(suite)
 n_files = len(manifest["files"])
 megabytes = sum(f["bytes"] for f in manifest["files"]) / 1e6
-Markdown(
-    f"The `{profile}` suite (seed {seed}) has {len(languages)} languages and "
-    f"{n_files} data files ({megabytes:.1f} MB)."
-)
+Markdown(f"The `{profile}` suite (seed {seed}) has {len(languages)} languages and "
+         f"{n_files} data files ({megabytes:.1f} MB).")
 
 # %% [markdown]
 # ## The languages
@@ -181,27 +179,21 @@ qa_types
 train_en = load_nli(suite, "train", "en")
 heldout_en = {split: load_nli(suite, split, "en") for split in ("dev", "test")}
 shortcuts = pd.DataFrame(
-    {
-        split: {
-            "premise only": premise_only_accuracy(train_en, items),
-            "hypothesis only": hypothesis_only_accuracy(train_en, items),
-        }
-        for split, items in heldout_en.items()
-    }
+    {split: {"premise only": premise_only_accuracy(train_en, items),
+             "hypothesis only": hypothesis_only_accuracy(train_en, items)}
+     for split, items in heldout_en.items()}
 )
 shortcuts.style.format("{:.1%}")
 
 # %% tags=["hide-input"]
 worst = (shortcuts - 1 / 3).abs().max().max()
-Markdown(
-    f"Trained on {len(train_en)} English items and tested on {len(heldout_en['dev'])} dev "
-    f"and {len(heldout_en['test'])} test items, premise-only accuracy is "
-    f"{shortcuts.loc['premise only', 'dev']:.1%} (dev) and "
-    f"{shortcuts.loc['premise only', 'test']:.1%} (test), hypothesis-only accuracy "
-    f"{shortcuts.loc['hypothesis only', 'dev']:.1%} and "
-    f"{shortcuts.loc['hypothesis only', 'test']:.1%}: at most {100 * worst:.1f} points "
-    "from chance."
-)
+Markdown(f"Trained on {len(train_en)} English items and tested on {len(heldout_en['dev'])} dev "
+         f"and {len(heldout_en['test'])} test items, premise-only accuracy is "
+         f"{shortcuts.loc['premise only', 'dev']:.1%} (dev) and "
+         f"{shortcuts.loc['premise only', 'test']:.1%} (test), hypothesis-only accuracy "
+         f"{shortcuts.loc['hypothesis only', 'dev']:.1%} and "
+         f"{shortcuts.loc['hypothesis only', 'test']:.1%}: at most {100 * worst:.1f} points "
+         "from chance.")
 
 # %% [markdown]
 # ## The real datasets
@@ -213,12 +205,8 @@ Markdown(
 # %% tags=["hide-input"]
 real_dir = data_dir() if show_real_data else None
 if real_dir is None:
-    display(
-        Markdown(
-            "> **Note:** no real-data directory is present (or `show_real_data` is "
-            "off), so this section is skipped."
-        )
-    )
+    display(Markdown("> **Note:** no real-data directory is present (or `show_real_data` is "
+                     "off), so this section is skipped."))
     real_counts, real_lengths = None, None
 else:
     real_counts, real_lengths = report.real_data_summary()
@@ -247,21 +235,17 @@ if real_profile(profile):
     study_data = study_suite(profile)
     display(suite_table(study_data).astype("Int64").astype(str).replace("<NA>", ""))
     schemes = {lang: scheme(lang) for lang in suite_languages(study_data)}
-    display(
-        Markdown(
-            "Word splitting before alignment: "
-            + ", ".join(f"{lang}: {how}" for lang, how in schemes.items())
-            + " (`moses`: whitespace, then punctuation split off words; `characters`: one "
-            "word per ideograph or Thai character, as no segmenter is available offline)."
-        )
-    )
+    display(Markdown(
+        "Word splitting before alignment: "
+        + ", ".join(f"{lang}: {how}" for lang, how in schemes.items())
+        + " (`moses`: whitespace, then punctuation split off words; `characters`: one "
+        "word per ideograph or Thai character, as no segmenter is available offline)."
+    ))
 else:
-    display(
-        Markdown(
-            f"The `{profile}` profile studies the synthetic suite above; the real-data "
-            "profiles (`paper`, `paper-smoke`) show their study data here."
-        )
-    )
+    display(Markdown(
+        f"The `{profile}` profile studies the synthetic suite above; the real-data "
+        "profiles (`paper`, `paper-smoke`) show their study data here."
+    ))
 
 # %% [markdown]
 # ## Summary
@@ -269,35 +253,23 @@ else:
 # Computed here, from the tables above, and shown at the top of the page.
 
 # %% tags=["hide-input"]
-most_cognates = (
-    profiles.drop(index="en")["cognates"]
-    .map(  # "-": no lexicon of its own
-        lambda s: int(s.split("/")[0]) if "/" in s else -1
-    )
-    .idxmax()
-)
+most_cognates = profiles.drop(index="en")["cognates"].map(  # "-": no lexicon of its own
+    lambda s: int(s.split("/")[0]) if "/" in s else -1).idxmax()
 most_shared = stats.drop(index="en")["types also in en"].idxmax()
-real_note = (
-    "no real data directory was found"
-    if real_counts is None
-    else f"the real-data directory holds {len(real_counts)} dev sets "
-    f"({int(real_counts['items'].sum())} items)"
-)
-glue(
-    "chapter_summary",
-    Markdown(
-        f"The `{profile}` suite realises one semantic grammar in {len(languages)} languages. "
-        f"Monolingual corpora have {int(stats['sentences'].iloc[0])} sentences per language, "
-        f"with mean sentence lengths from {stats['mean length'].min():.1f} to "
-        f"{stats['mean length'].max():.1f} words and {stats['chars/word'].min():.1f} to "
-        f"{stats['chars/word'].max():.1f} characters per word. {most_cognates} has the most "
-        f"cognates with English ({profiles.loc[most_cognates, 'cognates']} content words) and "
-        f"{most_shared} the most word types identical to English ones "
-        f"({stats.loc[most_shared, 'types also in en']:.0%}: names, punctuation, cognates). "
-        f"NLI labels are balanced ({labels.loc['train-en'].min()}-{labels.loc['train-en'].max()}"
-        f" per label in English train), and premise-only and hypothesis-only baselines stay "
-        f"within {100 * worst:.1f} points of the 33.3% chance level on English dev and test. "
-        f"{real_note.capitalize()}."
-    ),
-    display=False,
-)
+real_note = ("no real data directory was found" if real_counts is None else
+             f"the real-data directory holds {len(real_counts)} dev sets "
+             f"({int(real_counts['items'].sum())} items)")
+glue("chapter_summary", Markdown(
+    f"The `{profile}` suite realises one semantic grammar in {len(languages)} languages. "
+    f"Monolingual corpora have {int(stats['sentences'].iloc[0])} sentences per language, "
+    f"with mean sentence lengths from {stats['mean length'].min():.1f} to "
+    f"{stats['mean length'].max():.1f} words and {stats['chars/word'].min():.1f} to "
+    f"{stats['chars/word'].max():.1f} characters per word. {most_cognates} has the most "
+    f"cognates with English ({profiles.loc[most_cognates, 'cognates']} content words) and "
+    f"{most_shared} the most word types identical to English ones "
+    f"({stats.loc[most_shared, 'types also in en']:.0%}: names, punctuation, cognates). "
+    f"NLI labels are balanced ({labels.loc['train-en'].min()}-{labels.loc['train-en'].max()}"
+    f" per label in English train), and premise-only and hypothesis-only baselines stay "
+    f"within {100 * worst:.1f} points of the 33.3% chance level on English dev and test. "
+    f"{real_note.capitalize()}."
+), display=False)

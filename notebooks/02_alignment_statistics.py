@@ -129,21 +129,13 @@ aer.pivot_table(index=["aligner", "method"], columns="pair", values="aer_pct").r
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "AER per language pair, lower is better: compare each aligner's two directions with their symmetrisation, pair by pair."}}
 shown = aer[aer["method"].isin(["forward", "reverse", pipeline_symmetrize])]
 grid = sns.catplot(
-    data=shown,
-    x="pair",
-    y="aer_pct",
-    hue="method",
-    col="aligner",
-    kind="bar",
-    height=3.0,
-    aspect=1.0,
-    palette=plots.PALETTE,
+    data=shown, x="pair", y="aer_pct", hue="method", col="aligner", kind="bar",
+    height=3.0, aspect=1.0, palette=plots.PALETTE,
 )
 grid.tick_params(axis="x", labelrotation=45, labelsize=8)
 grid.set_axis_labels("language pair", "AER (%)")
-grid.figure.suptitle(
-    "AER by language pair: the two directions and their symmetrisation", y=1.03, fontsize=11
-)
+grid.figure.suptitle("AER by language pair: the two directions and their symmetrisation",
+                     y=1.03, fontsize=11)
 plt.show()
 
 # %% [markdown]
@@ -155,19 +147,9 @@ plt.show()
 
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "AER against the number of training pairs (log scale), one line per language pair: look at where each line flattens."}}
 curve = report.with_aer_pct(
-    suite_learning_curves(data, curve_sizes, aligners, pipeline_symmetrize, seed)
-)
-grid = sns.relplot(
-    data=curve,
-    x="size",
-    y="aer_pct",
-    hue="pair",
-    col="aligner",
-    kind="line",
-    marker="o",
-    height=3.0,
-    aspect=1.05,
-)
+    suite_learning_curves(data, curve_sizes, aligners, pipeline_symmetrize, seed))
+grid = sns.relplot(data=curve, x="size", y="aer_pct", hue="pair", col="aligner", kind="line",
+                   marker="o", height=3.0, aspect=1.05)
 grid.set(xscale="log")
 grid.set_axis_labels("training pairs", f"AER (%), {pipeline_symmetrize}")
 plt.show()
@@ -188,11 +170,8 @@ frac_cols = report.LINK_FRACTIONS
 (100 * shares).round(1).rename(columns=lambda c: c.replace("frac_", "% "))
 
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "Shares of the link types, gold and predicted, per language pair: compare each pair's predicted bars with its gold bar."}}
-fig = plots.plot_shares(
-    (100 * shares[frac_cols]).rename(columns=lambda c: c.replace("frac_", "")),
-    "share of links (%)",
-    "link type",
-)
+fig = plots.plot_shares((100 * shares[frac_cols]).rename(columns=lambda c: c.replace("frac_", "")),
+                        "share of links (%)", "link type")
 plt.show()
 
 # %% [markdown]
@@ -243,9 +222,8 @@ fertility.round(3)
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "One sentence pair: gold links (left) beside each aligner's links; a filled cell outside an orange box is a wrong link, an empty box a missed one."}}
 for lp in report.extreme_pairs(tensions):
     ex = example_alignment(*data[lp], aligners, pipeline_symmetrize, seed)
-    plot_alignment_matrices(
-        ex["src"], ex["tgt"], ex["panels"], ex["possible"], title=f"{lp}, pair {ex['k']}"
-    )
+    plot_alignment_matrices(ex["src"], ex["tgt"], ex["panels"], ex["possible"],
+                            title=f"{lp}, pair {ex['k']}")
     plt.show()
 
 # %% [markdown]
@@ -269,17 +247,13 @@ for lp in report.extreme_pairs(tensions):
 # %% tags=["hide-input"]
 real_root = data_dir() if use_real_data else None
 if real_root is None:
-    reason = (
-        "`use_real_data` is off"
-        if not use_real_data
-        else "no data directory was found (set `WEAM_DATA_DIR` or place it in ../shared/data)"
-    )
+    reason = ("`use_real_data` is off" if not use_real_data
+              else "no data directory was found (set `WEAM_DATA_DIR` or place it in ../shared/data)")
     display(Markdown(f"> **Note:** the real gold sets are skipped: {reason}."))
     real = pd.DataFrame()
 else:
-    real_rows, real_info = evaluate_real_sets(
-        real_pairs, aligners, [pipeline_symmetrize], seed, real_max_extra, real_root
-    )
+    real_rows, real_info = evaluate_real_sets(real_pairs, aligners, [pipeline_symmetrize], seed,
+                                              real_max_extra, real_root)
     real = report.with_aer_pct(real_rows)
     display(pd.DataFrame(real_info).set_index("pair"))
     measured, published = report.real_comparison(real, pipeline_symmetrize)
@@ -287,19 +261,11 @@ else:
 
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "AER on the real gold sets, this study's small-bitext aligners beside the published values: compare the orderings of the pairs and aligners, not the levels."}}
 if not real.empty:
-    grid = sns.catplot(
-        data=report.real_plot_frame(measured, published),
-        x="pair",
-        y="AER (%)",
-        hue="aligner",
-        col="source",
-        kind="bar",
-        height=3.0,
-        aspect=1.05,
-    )
-    grid.figure.suptitle(
-        "Real gold sets: this study's small-bitext AER beside published values", y=1.04, fontsize=11
-    )
+    grid = sns.catplot(data=report.real_plot_frame(measured, published), x="pair",
+                       y="AER (%)", hue="aligner", col="source", kind="bar", height=3.0,
+                       aspect=1.05)
+    grid.figure.suptitle("Real gold sets: this study's small-bitext AER beside published values",
+                         y=1.04, fontsize=11)
     plt.show()
 
 # %% [markdown]
@@ -309,17 +275,9 @@ if not real.empty:
 
 # %% tags=["hide-input"]
 lines = report.summary_lines(
-    aer,
-    tensions,
-    pipeline,
-    fertility,
-    aligners=aligners,
-    methods=methods,
-    pipeline_aligner=pipeline_aligner,
-    pipeline_symmetrize=pipeline_symmetrize,
-    n_pairs=len(data[lang_pairs[0]][0]),
-    pipeline_seconds=pipeline_seconds,
-    measured=None if real.empty else measured,
-    published=None if real.empty else published,
+    aer, tensions, pipeline, fertility, aligners=aligners, methods=methods,
+    pipeline_aligner=pipeline_aligner, pipeline_symmetrize=pipeline_symmetrize,
+    n_pairs=len(data[lang_pairs[0]][0]), pipeline_seconds=pipeline_seconds,
+    measured=None if real.empty else measured, published=None if real.empty else published,
 )
 glue("chapter_summary", Markdown("\n".join(lines)), display=False)

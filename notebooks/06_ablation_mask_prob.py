@@ -66,11 +66,8 @@ summary = Markdown(
     "Whether that difference exceeds the fine-tuning noise is in the table's last column; "
     "the claims ledger applies its rule to these runs."
 )
-glue(
-    "chapter_summary",
-    Markdown(study.level_summary(frame, "mask_prob", claimed, "mask_prob")),
-    display=False,
-)
+glue("chapter_summary", Markdown(study.level_summary(frame, "mask_prob", claimed, "mask_prob")),
+     display=False)
 summary
 
 # %% [markdown]

@@ -60,19 +60,9 @@ summary = Markdown(
     f"at λ = {claimed} it is {best['at'][claimed]:.1f} %, and at λ = 0 (no cross-lingual "
     f"prediction) {best['at'].get(0.0, float('nan')):.1f} %."
 )
-glue(
-    "chapter_summary",
-    Markdown(
-        study.level_summary(
-            frame,
-            "lambda_",
-            claimed,
-            "λ",
-            baseline=(0.0, "what cross-lingual prediction adds, C12"),
-        )
-    ),
-    display=False,
-)
+glue("chapter_summary", Markdown(study.level_summary(
+    frame, "lambda_", claimed, "λ", baseline=(0.0, "what cross-lingual prediction adds, C12")
+)), display=False)
 summary
 
 # %% [markdown]

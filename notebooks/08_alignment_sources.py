@@ -98,19 +98,15 @@ Markdown(
 # %% tags=["hide-input"]
 lengths = study.input_lengths(profile)
 noise = study.noise_results(profile, noise_rates, workers=n_workers)
-display(
-    Markdown(
-        f"Mean input length (English train, subword tokens): NLI {lengths['xnli']:.1f}, "
-        f"QA {lengths['mlqa']:.1f}."
-    )
-)
+display(Markdown(
+    f"Mean input length (English train, subword tokens): NLI {lengths['xnli']:.1f}, "
+    f"QA {lengths['mlqa']:.1f}."
+))
 if noise.empty:
-    display(
-        Markdown(
-            f"The `{profile}` profile sets no translation noise (`noise_rates` is empty: the "
-            "noise rate is a setting of the synthetic suite's translations)."
-        )
-    )
+    display(Markdown(
+        f"The `{profile}` profile sets no translation noise (`noise_rates` is empty: the "
+        "noise rate is a setting of the synthetic suite's translations)."
+    ))
 else:
     display(study.noise_table(noise))
 
@@ -135,24 +131,17 @@ lr_table
 # %% tags=["hide-input"]
 summary = [
     "WEAM's non-English XNLI accuracy by link source: "
-    + ", ".join(f"{k} {v:.1f} %" for k, v in at.items())
-    + ".",
+    + ", ".join(f"{k} {v:.1f} %" for k, v in at.items()) + ".",
     f"Mean input length (English train, subword tokens): NLI {lengths['xnli']:.1f}, "
     f"QA {lengths['mlqa']:.1f}.",
 ]
 if not noise.empty:
     drops = study.noise_table(noise)["drop (95 % interval)"]
-    summary.append(
-        "Drop from the lowest to the highest noise rate (points, 95 % interval): "
-        + "; ".join(f"{task} {d}" for task, d in drops.items())
-        + "."
-    )
+    summary.append("Drop from the lowest to the highest noise rate (points, 95 % interval): "
+                   + "; ".join(f"{task} {d}" for task, d in drops.items()) + ".")
 diff_column = lr_table.columns[-1]
-summary.append(
-    f"{diff_column} at each fine-tuning learning rate (points, 95 % interval): "
-    + "; ".join(f"{lv:g}: {d}" for lv, d in lr_table[diff_column].items())
-    + "."
-)
+summary.append(f"{diff_column} at each fine-tuning learning rate (points, 95 % interval): "
+               + "; ".join(f"{lv:g}: {d}" for lv, d in lr_table[diff_column].items()) + ".")
 glue("chapter_summary", Markdown("\n".join(f"* {line}" for line in summary)), display=False)
 
 # %% [markdown]

@@ -70,9 +70,8 @@ display(HTML(claims.ledger_html(rows)))
 
 # %% tags=["hide-input"]
 counts = ledger.verdict.value_counts()
-summary = pd.DataFrame(
-    {"claim": ledger.id + ": " + ledger.claim, f"verdict ({profile} profile)": ledger.verdict}
-)
+summary = pd.DataFrame({"claim": ledger.id + ": " + ledger.claim,
+                        f"verdict ({profile} profile)": ledger.verdict})
 glue("ledger_summary", summary.set_index("claim"), display=False)
 glue("n_supported", int(counts.get(claims.SUPPORTED, 0)), display=False)
 glue("n_not_supported", int(counts.get(claims.NOT_SUPPORTED, 0)), display=False)
@@ -84,15 +83,10 @@ verdict_text = (
 )
 by_verdict = {v: ", ".join(ledger.id[ledger.verdict == v]) for v in claims.VERDICTS}
 diverging = weam_settings.provenance("09_claims", profile, globals())
-glue(
-    "chapter_summary",
-    Markdown(
-        verdict_text
-        + "".join(f"\n* **{v}**: {ids}" for v, ids in by_verdict.items() if ids)
-        + ("\n* **inputs**: " + " ".join(diverging) if diverging else "")
-    ),
-    display=False,
-)
+glue("chapter_summary", Markdown(
+    verdict_text + "".join(f"\n* **{v}**: {ids}" for v, ids in by_verdict.items() if ids)
+    + ("\n* **inputs**: " + " ".join(diverging) if diverging else "")
+), display=False)
 Markdown(verdict_text)
 
 # %% [markdown]

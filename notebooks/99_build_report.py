@@ -75,23 +75,9 @@ plt.show()
 from weamlib.study.environment import git_commit, package_versions
 
 pd.Series(
-    {
-        "git commit": git_commit(),
-        "python": report["python"],
-        **package_versions(
-            (
-                "weamlib",
-                "torch",
-                "transformers",
-                "accelerate",
-                "papermill",
-                "jupyter-book",
-                "myst-nb",
-                "pandas",
-                "seaborn",
-            )
-        ),
-    },
+    {"git commit": git_commit(), "python": report["python"],
+     **package_versions(("weamlib", "torch", "transformers", "accelerate", "papermill",
+                         "jupyter-book", "myst-nb", "pandas", "seaborn"))},
     name="version",
 ).to_frame()
 
@@ -123,13 +109,9 @@ else:
 
 # %% tags=["hide-input"]
 slowest = table["seconds"].idxmax()
-glue(
-    "chapter_summary",
-    Markdown(
-        f"The {len(table)} chapters before this page ran in {table['seconds'].sum():.0f} s in all"
-        f" on {report['cpu_count']} CPUs with Python {report['python']}; the slowest was"
-        f" `{slowest}` ({table.loc[slowest, 'seconds']:.0f} s) and the largest kernel peaked at"
-        f" {table['peak memory (MB)'].max():.0f} MB."
-    ),
-    display=False,
-)
+glue("chapter_summary", Markdown(
+    f"The {len(table)} chapters before this page ran in {table['seconds'].sum():.0f} s in all"
+    f" on {report['cpu_count']} CPUs with Python {report['python']}; the slowest was"
+    f" `{slowest}` ({table.loc[slowest, 'seconds']:.0f} s) and the largest kernel peaked at"
+    f" {table['peak memory (MB)'].max():.0f} MB."
+), display=False)
