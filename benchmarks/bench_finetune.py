@@ -8,7 +8,7 @@ initialisation (the weights do not change what a step costs):
   by ``Trainer`` with default ``TrainingArguments`` (fp32, AdamW, gradient clipping at 1.0,
   shuffled batches, ``DataCollatorWithPadding``), ``max_steps`` = ``--steps``;
 * ``fp32``: the study's fine-tuning path as the book runs it (:func:`weamlib.train.finetune.
-  train_loop`, the profile's NLI head) at fp32;
+  train_loop`, the profile's NLI head and its ``group_by_length``) at fp32;
 * ``bf16``: the same at ``precision="bf16"`` (autocast, fp32 master weights), where the
   machine has native bf16.
 
@@ -125,8 +125,9 @@ def main() -> None:
                 s = time_reference(settings.size, tokenizer, features, args.batch_size, args.seed)
             else:
                 cfg = ft.NLIFinetuneConfig(
-                    epochs=1, batch_size=args.batch_size, head=args.head, precision=v
-                )
+                    epochs=1, batch_size=args.batch_size, head=args.head, precision=v,
+                    group_by_length=recipe.get("group_by_length", False),
+                )  # fmt: skip
                 s = time_ours(settings.size, tokenizer, features, cfg, args.seed)
             seconds[v].append(s)
             print(f"  {v:<10} {tokens / s:10.0f} tokens/s ({s:.1f} s)", flush=True)

@@ -95,7 +95,13 @@ calibration = [
         "finetune": {"head": "pair-align"},
     },
 ]
-calibration_finetune = {"learning_rate": 0.001, "epochs": 8, "batch_size": 128, "threads": 1}
+calibration_finetune = {
+    "learning_rate": 0.001,
+    "epochs": 8,
+    "batch_size": 128,
+    "threads": 1,
+    "group_by_length": True,
+}
 calibration_qa_finetune = {
     "learning_rate": 0.001,
     "epochs": 4,

@@ -60,6 +60,7 @@ finetune = {
     "batch_size": 128,
     "threads": 1,
     "translate_train": "en+mix",
+    "group_by_length": True,
 }
 seeds = [0, 1]
 ablation_seeds = [0, 1, 2, 3, 4]

@@ -182,4 +182,5 @@ def test_the_default_regime_is_the_calibrated_one():
     }  # chapter 05's recipe, English only
     shared = {k: v for k, v in chapter.calibration_finetune.items() if k != "threads"}
     assert shared.items() <= {"epochs": xnli.epochs, "learning_rate": xnli.learning_rate,
-                              "batch_size": xnli.batch_size}.items()  # fmt: skip
+                              "batch_size": xnli.batch_size,
+                              "group_by_length": xnli.group_by_length}.items()  # fmt: skip

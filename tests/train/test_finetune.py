@@ -136,6 +136,7 @@ def test_accuracy_errors_name_lengths_and_labels():
         ("eval_batch_size", 0),
         ("threads", 0),
         ("freeze_embeddings", 1),
+        ("group_by_length", "yes"),
     ],
 )
 def test_config_errors_name_the_parameter(field, value):
@@ -176,6 +177,17 @@ def test_same_seed_same_results_other_seed_differs(model_dir):
     assert without_seconds(runs[0][2]) == without_seconds(runs[1][2])
     np.testing.assert_array_equal(logits[0], logits[1])
     assert not np.array_equal(logits[0], logits[2])
+
+
+def test_length_grouped_batches_learn_reproducibly_and_change_the_order(model_dir):
+    cfg = dataclasses.replace(FAST, epochs=4, head="pair-mean", group_by_length=True)
+    train, dev = toy(600, 0), toy(90, 1)
+    runs = [finetune_nli(model_dir, train, dev, c)
+            for c in (cfg, cfg, dataclasses.replace(cfg, group_by_length=False))]  # fmt: skip
+    grouped, again, random = (without_seconds(h) for _, _, h in runs)
+    assert grouped == again
+    assert grouped != random  # the loop trained on other batches
+    assert max(h["dev_accuracy"] for h in grouped) >= 90
 
 
 def test_frozen_embeddings_stay_as_pre_trained_and_the_rest_trains(model_dir):

@@ -5,8 +5,10 @@ fresh task head and is fine-tuned by a short explicit loop (:func:`train_loop`):
 linear warm-up then linear decay, shuffled batches, dynamic padding. It replaced the
 Hugging Face ``Trainer``, which fine-tuned the study's small models 7-13 points below such
 a loop on English dev (``../shared/CALIBRATION.md``, probe 3; its gradient clipping and
-length-grouped batches each cost about 3 points; ``benchmarks/bench_finetune.py`` measures
-both paths). **Model selection uses English dev only**: after every epoch the model is
+length-grouped batches each cost about 3 points there; ``benchmarks/bench_finetune.py``
+measures both paths). The loop groups batches by length only when asked
+(``group_by_length``, :mod:`weamlib.train.batches`); on the regime of calibration probe 16
+that kept English dev and cut an NLI epoch's time by about 40 %. **Model selection uses English dev only**: after every epoch the model is
 scored on English dev (accuracy for NLI, F1 for QA) and the best state (the first epoch
 reaching the highest score) is kept in memory and restored at the end; no target-language
 data is read before training and selection are over. The selected model is then scored on
@@ -59,6 +61,7 @@ from weamlib.models.heads import NLI_HEADS
 from weamlib.store.digests import model_digest, suite_digest
 from weamlib.store.runkinds import RunSpec
 from weamlib.store.runs import Run, RunStore
+from weamlib.train.batches import epoch_batches
 from weamlib.train.metrics import accuracy, mlqa_evaluate
 from weamlib.train.qa import QAFeatureConfig, decode_spans, encode_qa_eval, encode_qa_train
 
@@ -134,8 +137,9 @@ def _check_common(cfg) -> None:
         raise bad("translate_train", f"one of {', '.join(TRANSLATE_TRAIN)}")
     if cfg.precision not in PRECISIONS:
         raise bad("precision", f"one of {', '.join(PRECISIONS)}")
-    if not isinstance(cfg.freeze_embeddings, bool):
-        raise bad("freeze_embeddings", "true or false")
+    for name in ("freeze_embeddings", "group_by_length"):
+        if not isinstance(getattr(cfg, name), bool):
+            raise bad(name, "true or false")
 
 
 @dataclass(frozen=True)
@@ -149,7 +153,8 @@ class NLIFinetuneConfig:
     ``translate_train``: how translate-train combines languages (module docstring).
     ``threads``: torch intra-op threads while training and predicting (None: leave torch's
     setting). ``precision``: ``"fp32"``, ``"bf16"`` or ``"auto"`` (:mod:`weamlib.core.precision`;
-    the key holds the resolved one).
+    the key holds the resolved one). ``group_by_length``: batches of items of about the same
+    length (:mod:`weamlib.train.batches`; less padding, the same items per epoch).
     """
 
     learning_rate: float = 3e-4
@@ -166,6 +171,7 @@ class NLIFinetuneConfig:
     translate_train: str = "mix"
     precision: str = "auto"
     freeze_embeddings: bool = False
+    group_by_length: bool = False
 
     def __post_init__(self):
         _check_common(self)
@@ -206,6 +212,7 @@ class QAFinetuneConfig:
     translate_train: str = "mix"
     precision: str = "auto"
     freeze_embeddings: bool = False
+    group_by_length: bool = False
 
     def __post_init__(self):
         _check_common(self)
@@ -529,9 +536,10 @@ def train_loop(
     AdamW (``cfg.learning_rate``, ``cfg.weight_decay`` on every parameter; torch's fused
     implementation), linear warm-up over ``cfg.warmup_ratio`` of all steps then linear
     decay, ``cfg.epochs`` epochs of batches of ``cfg.batch_size`` in an order drawn from
-    ``cfg.seed`` (a new permutation each epoch), padded to their longest item; no gradient
-    clipping. The forward pass runs at ``cfg.precision`` (resolved), weights and optimizer
-    state stay fp32. After each epoch ``score_dev(model)`` is called; the best state (first
+    ``cfg.seed`` (a new permutation each epoch; grouped by length when
+    ``cfg.group_by_length``, :mod:`weamlib.train.batches`), padded to their longest item;
+    no gradient clipping. The forward pass runs at ``cfg.precision`` (resolved), weights and
+    optimizer state stay fp32. After each epoch ``score_dev(model)`` is called; the best state (first
     epoch reaching the highest score) is restored at the end and the model left in eval
     mode.
 
@@ -558,6 +566,7 @@ def train_loop(
         optimizer, lambda step: _linear_schedule(step, warmup, total)
     )
     order = torch.Generator().manual_seed(cfg.seed)
+    lengths = [len(f["input_ids"]) for f in train]
     history: list[dict] = []
     best_score, best_state = None, None
     started, step = time.perf_counter(), 0
@@ -565,9 +574,8 @@ def train_loop(
     for epoch in range(1, cfg.epochs + 1):
         model.train()
         epoch_start, losses = time.perf_counter(), []
-        perm = torch.randperm(n, generator=order).tolist()
-        for start in range(0, n, cfg.batch_size):
-            batch = _pad_batch([train[i] for i in perm[start : start + cfg.batch_size]], pad_id)
+        for idx in epoch_batches(lengths, cfg.batch_size, order, cfg.group_by_length):
+            batch = _pad_batch([train[i] for i in idx], pad_id)
             with autocast(precision, device.type):
                 loss = model(**{k: v.to(device) for k, v in batch.items()}).loss
             loss.backward()
