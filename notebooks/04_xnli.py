@@ -56,7 +56,7 @@ profile = "default"
 finetune = {
     "head": "pair-align",
     "learning_rate": 0.001,
-    "epochs": 8,
+    "epochs": 6,
     "batch_size": 128,
     "threads": 1,
     "translate_train": "en+mix",

@@ -57,13 +57,14 @@
 profile = "default"
 finetune = {
     "learning_rate": 0.001,
-    "epochs": 4,
+    "epochs": 6,
     "batch_size": 32,
     "max_length": 128,
     "doc_stride": 64,
     "max_query_length": 32,
     "threads": 1,
     "translate_train": "en+mix",
+    "group_by_length": True,
 }
 seeds = [0, 1]
 ablation_seeds = [0, 1, 2, 3, 4]
