@@ -142,6 +142,21 @@ def test_ensure_suite_builds_once_through_the_run_store(run_store, monkeypatch):
         ensure_suite("smoke", store=run_store, nli_size=3)
 
 
+def test_a_suite_built_in_a_books_kernel_reports_each_step_to_the_progress_file(
+    run_store, monkeypatch, tmp_path
+):
+    # a kernel's tqdm bar reaches the notebook, not the terminal: the book echoes this file
+    lines = tmp_path / "progress.log"
+    monkeypatch.setenv("WEAM_PROGRESS_FILE", str(lines))
+    ensure_suite("smoke", seed=4, store=run_store, nli_train=30, qa_train=9)
+    got = lines.read_text(encoding="utf-8").splitlines()
+    n = 4 * len(SynthConfig.for_profile("smoke").languages) - 3
+    assert len(got) == n
+    assert got[0].startswith("  [synthetic suite smoke] mono en: 1/")
+    assert got[-1].endswith(f"{n}/{n}, 0 s left")
+    assert all("s left" in line for line in got)
+
+
 def test_cli_writes_the_suite(tmp_path, capsys):
     assert (
         cli_main(["synth", "--profile", "smoke", "--out", str(tmp_path / "s"), "--seed", "2"]) == 0

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
 import random
 import shutil
 import time
@@ -46,6 +47,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from weamlib.core import progress
 from weamlib.core.atomicio import atomic_write_json, atomic_write_text
 from weamlib.core.errors import ConfigError
 from weamlib.core.outdirs import check_replaceable, make_work_dir, replace_dir
@@ -545,14 +547,19 @@ def ensure_suite(
         from tqdm.auto import tqdm
 
         steps = 4 * len(config.languages) - 3  # mono per language; parallel, nli, qa per pair
+        started, done = time.perf_counter(), [0]
+
+        def report(message: str) -> None:
+            bar.set_postfix_str(message, refresh=False)
+            bar.update()
+            done[0] += 1
+            if os.environ.get(progress.ENV):  # in a book's kernel the bar reaches no terminal
+                progress.say(
+                    f"  [synthetic suite {profile}] {message}:"
+                    f" {progress.eta(done[0], steps, started)}"
+                )
+
         with tqdm(total=steps, desc=f"synthetic suite ({profile})", leave=False) as bar:
-            return build_suite(
-                config,
-                folder / "suite",
-                progress=lambda message: (
-                    bar.set_postfix_str(message, refresh=False),
-                    bar.update(),
-                ),
-            )
+            return build_suite(config, folder / "suite", progress=report)
 
     return RunSpec("synth", key).run(store, build).path / "suite"
