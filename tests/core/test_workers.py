@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from weamlib.core import workers as workers_module
 from weamlib.core.workers import close_pools, run_parallel
 
 
@@ -33,11 +34,17 @@ def test_idle_workers_leave_ctrl_c_to_the_parent():
     try:
         handlers = run_parallel(signal.getsignal, [(signal.SIGINT,)] * 2, workers=2)
         assert handlers == [signal.SIG_IGN, signal.SIG_IGN]
-        pids = run_parallel(os.getpid, [()] * 2, workers=2)
-        for pid in set(pids):
+        # every worker of the pool, not the ones that happened to take a job: one worker
+        # may run both jobs above
+        (pool,) = workers_module._POOLS.values()
+        pids = {p.pid for p in pool._pool}
+        assert len(pids) == 2
+        for pid in pids:
             os.kill(pid, signal.SIGINT)
         time.sleep(0.5)
-        # the same processes, alive (a dead worker would be replaced by a new pid)
-        assert set(run_parallel(os.getpid, [()] * 4, workers=2)) <= set(pids)
+        # the same processes, alive (the pool replaces a dead worker with a new pid)
+        assert {p.pid for p in pool._pool} == pids
+        assert all(p.is_alive() for p in pool._pool)
+        assert set(run_parallel(os.getpid, [()] * 4, workers=2)) <= pids
     finally:
         close_pools()
