@@ -8,7 +8,9 @@ a loop on English dev (``../shared/CALIBRATION.md``, probe 3; its gradient clipp
 length-grouped batches each cost about 3 points there; ``benchmarks/bench_finetune.py``
 measures both paths). The loop groups batches by length only when asked
 (``group_by_length``, :mod:`weamlib.train.batches`); on the regime of calibration probe 16
-that kept English dev and cut an NLI epoch's time by about 40 %. **Model selection uses English dev only**: after every epoch the model is
+that kept English dev and cut an NLI epoch's time by about 40 %.
+
+**Model selection uses English dev only**: after every epoch the model is
 scored on English dev (accuracy for NLI, F1 for QA) and the best state (the first epoch
 reaching the highest score) is kept in memory and restored at the end; no target-language
 data is read before training and selection are over. The selected model is then scored on
