@@ -437,3 +437,65 @@ def test_pretraining_seeds_train_their_bases_together_then_every_continued_run(m
     # all cached now: nothing more is trained
     study.pretrain_seed_variants("suite", settings, [seed + 1], {"weam": ("weam", {})})
     assert batches[2:] == [[], []]
+
+
+def test_a_job_without_the_oracle_takes_the_stored_run_with_it(monkeypatch):
+    asked = []
+    stored = {True}  # the main table's run (oracle computed) is in the store
+
+    class Spec:
+        def __init__(self, oracle):
+            self.oracle = oracle
+
+        def get(self, store):
+            asked.append(self.oracle)
+            return f"run(oracle={self.oracle})" if self.oracle in stored else None
+
+    monkeypatch.setattr(study.ft, "finetune_spec", lambda *a, **kw: Spec(kw["oracle"]))
+    job = study._Job("weam", "xnli", "M", "S", NLIFinetuneConfig(), "zero-shot", None, None,
+                     oracle=False)  # fmt: skip
+    assert job.cached(None) == "run(oracle=True)" and asked == [True]
+    stored, asked[:] = {False}, []
+    assert job.cached(None) == "run(oracle=False)" and asked == [True, False]
+    stored, asked[:] = set(), []
+    assert job.cached(None) is None
+    main = dataclasses.replace(job, oracle=True)  # a main table's job wants its oracle
+    stored, asked[:] = {False}, []
+    assert main.cached(None) is None and asked == [True]
+    assert job.arguments()["oracle"] is False and main.arguments()["oracle"] is True
+
+
+def test_the_ablations_ask_for_no_oracle(monkeypatch):
+    class FakeRun:
+        def __init__(self, name):
+            self.name = name
+
+        def file(self, _name):
+            return f"models/{self.name}"
+
+    seen = {}
+
+    def capture(jobs, store, workers, chunk=4):
+        seen["jobs"] = jobs
+        raise RuntimeError("captured")
+
+    from weamlib.data import realsuite
+
+    monkeypatch.setattr(realsuite, "task_languages", lambda suite, task: LANGS)
+    monkeypatch.setattr(study, "study_suite", lambda profile, store=None, **kw: "S")
+    monkeypatch.setattr(study, "study_models", lambda *a, **kw: {"tlm": "T", "weam": "W"})
+    monkeypatch.setattr(
+        study,
+        "pretrain_variants",
+        lambda suite, settings, variants, *a: {n: FakeRun(n) for n in variants},
+    )
+    monkeypatch.setattr(study, "_run_jobs", capture)
+    with pytest.raises(RuntimeError, match="captured"):
+        study.ablation_results("smoke", "mask_prob", [0.15, 0.3])
+    assert seen["jobs"] and not any(job.oracle for job in seen["jobs"])
+    with pytest.raises(RuntimeError, match="captured"):
+        study.lr_results("smoke", [0.001])
+    assert seen["jobs"] and not any(job.oracle for job in seen["jobs"])
+    # the main tables keep it
+    jobs = study._jobs({"weam": "W"}, "S", study.nli_plan("smoke"))
+    assert jobs and all(job.oracle for job in jobs)

@@ -667,3 +667,29 @@ def load_qa_items(suite, split, lang):
     from weamlib.data.suitefiles import load_qa
 
     return load_qa(suite, split, lang)
+
+
+def test_a_run_without_the_oracle_has_the_same_scores_and_its_own_key(model_dir, suite, run_store):
+    cfg = dataclasses.replace(FAST, epochs=2, train_limit=60)
+    with_oracle = ensure_nli_finetune(model_dir, suite, cfg, store=run_store)
+    scored = []  # the language of every scoring pass of the run without the oracle
+
+    def spy(model, tokenizer, examples, cfg_, lang, dataset=None):
+        scored.append(lang)
+        return finetune.NLI.score(model, tokenizer, examples, cfg_, lang, dataset)
+
+    task = dataclasses.replace(finetune.NLI, score=spy)  # the same run kind and key
+    without = finetune.ensure_finetune(task, model_dir, suite, cfg, store=run_store, oracle=False)
+    assert without.path != with_oracle.path  # its own run: the key says whether it ran
+    assert "oracle_scores" not in without.results and "oracle_scores" in with_oracle.results
+    assert without.results["scores"] == with_oracle.results["scores"]  # same training, picks
+    n_langs = len(suite_languages(suite))
+    # English dev after each epoch, then dev and test once each: no epoch scored again
+    assert len(scored) == cfg.epochs + 2 * n_langs
+    frame = finetune.results_frame({"base": without})
+    assert set(frame.setting) == {"zero-shot"}
+    # where no oracle can run, asking for none is the same run
+    args = {"languages": ["en", "vela"], "setting": "translate-train"}
+    assert finetune.run_config(finetune.NLI, model_dir, suite, cfg, **args) == (
+        finetune.run_config(finetune.NLI, model_dir, suite, cfg, oracle=False, **args)
+    )

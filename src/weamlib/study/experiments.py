@@ -390,19 +390,28 @@ class _Job:
     languages: tuple[str, ...] | None
     train_languages: tuple[str, ...] | None
     columns: tuple[tuple[str, Any], ...] = ()
+    oracle: bool = True  # False: the ablations' runs, whose frames drop the oracle rows
 
-    def arguments(self) -> dict:
+    def arguments(self, oracle: bool | None = None) -> dict:
         return {
             "languages": list(self.languages) if self.languages else None,
             "setting": self.setting,
             "train_languages": list(self.train_languages) if self.train_languages else None,
+            "oracle": self.oracle if oracle is None else oracle,
         }
 
     def cached(self, store: RunStore) -> Run | None:
+        """The stored run; a job without the oracle also takes the run with it (the same
+        training and English-selected scores, plus the oracle's), so an ablation's runs
+        that a main table has run already are not run again."""
         task = ft.TASKS[self.task]
-        return ft.finetune_spec(task, self.model_dir, self.suite, self.cfg, **self.arguments()).get(
-            store
-        )
+        for oracle in dict.fromkeys((True, self.oracle)):
+            spec = ft.finetune_spec(task, self.model_dir, self.suite, self.cfg,
+                                    **self.arguments(oracle))  # fmt: skip
+            run = spec.get(store)
+            if run is not None:
+                return run
+        return None
 
     def run(self, store: RunStore) -> Run:
         task = ft.TASKS[self.task]
@@ -416,7 +425,9 @@ def _finetune_chunk(jobs: Sequence[_Job], root: str) -> list[str]:
     return [str(job.run(store).path) for job in jobs]
 
 
-def _jobs(models: Mapping[str, Any], suite, plan: FinetunePlan, columns=None) -> list[_Job]:
+def _jobs(
+    models: Mapping[str, Any], suite, plan: FinetunePlan, columns=None, oracle: bool = True
+) -> list[_Job]:
     from weamlib.data.realsuite import is_real_suite, task_languages
 
     # A real suite scores each task in its own languages (XNLI's 15, MLQA's 7); the
@@ -437,12 +448,12 @@ def _jobs(models: Mapping[str, Any], suite, plan: FinetunePlan, columns=None) ->
                     for lang in targets:  # trained, selected and scored on ``lang`` alone
                         jobs.append(
                             _Job(name, plan.task, str(model_dir), str(suite), cfg, setting,
-                                 (lang,), (lang,), extra)
+                                 (lang,), (lang,), extra, oracle)
                         )  # fmt: skip
                 else:
                     jobs.append(
                         _Job(name, plan.task, str(model_dir), str(suite), cfg, setting,
-                             languages, None, extra)
+                             languages, None, extra, oracle)
                     )  # fmt: skip
     return jobs
 
@@ -641,7 +652,9 @@ def ablation_results(
     models = {name: run.file("model") for name, run in runs.items()}
     columns = {f"{factor}={lvl}": {"factor": factor, "level": lvl} for lvl in levels}
     plan = nli_plan(profile).for_ablations(("zero-shot",))
-    frame = finetune_grid(models, suite, plan, store, workers, columns)
+    # no oracle in the ablations' own runs (a fifth of each, never shown); the runs they
+    # share with the main table are its runs, oracle and all
+    frame = _run_jobs(_jobs(models, suite, plan, columns, oracle=False), store, workers)
     frame = frame[frame.setting != ft.ORACLE_SETTING].reset_index(drop=True)  # main tables only
     frame["model"] = objective
     return frame
@@ -663,7 +676,7 @@ def lr_results(
         plan = nli_plan(profile).for_ablations(("zero-shot",)).with_config(learning_rate=lr)
         picked = {m: folders[m] for m in models}
         columns = {m: {"factor": "finetune_lr", "level": lr} for m in models}
-        jobs += _jobs(picked, suite, plan, columns)
+        jobs += _jobs(picked, suite, plan, columns, oracle=False)  # as ablation_results
     frame = _run_jobs(jobs, store, workers)  # every rate's runs share the workers
     return frame[frame.setting != ft.ORACLE_SETTING].reset_index(drop=True)  # main tables only
 

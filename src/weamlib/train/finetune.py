@@ -918,7 +918,16 @@ def _training_set(load, suite, train_languages, cfg):
     return translate_train_items(per_language, cfg.translate_train)
 
 
-def _run_config(task, cfg, model_dir, suite, languages, splits, setting, train_languages, save):
+def _oracle_applies(setting: str, splits, languages) -> bool:
+    """Whether a run can have the oracle sensitivity: zero-shot, dev and test scored, and
+    at least one target language."""
+    targets = [lang for lang in languages if lang != "en"]
+    return setting == "zero-shot" and "dev" in splits and "test" in splits and bool(targets)
+
+
+def _run_config(
+    task, cfg, model_dir, suite, languages, splits, setting, train_languages, save, oracle,
+) -> dict:  # fmt: skip
     return {
         "task": task.name,
         **dataclasses.asdict(cfg),
@@ -933,12 +942,14 @@ def _run_config(task, cfg, model_dir, suite, languages, splits, setting, train_l
         "setting": setting,
         "train_languages": train_languages,
         "save_model": bool(save),
+        # the oracle only adds scores to the English-selected ones (which it never changes)
+        "oracle": bool(oracle) and _oracle_applies(setting, splits, languages),
     }
 
 
 def run_config(
     task: Task, model_dir, suite, cfg=None, languages=None, splits=SPLITS, setting="zero-shot",
-    train_languages=None, save_model=False,
+    train_languages=None, save_model=False, oracle=True,
 ) -> dict:  # fmt: skip
     """The config (cache key) of :func:`ensure_finetune` with these arguments (checks them)."""
     cfg = cfg or task.config_class()
@@ -948,7 +959,7 @@ def run_config(
         Path(suite), setting, splits, languages, train_languages
     )
     return _run_config(
-        task, cfg, model_dir, suite, languages, splits, setting, train_langs, save_model
+        task, cfg, model_dir, suite, languages, splits, setting, train_langs, save_model, oracle
     )
 
 
@@ -970,6 +981,7 @@ def ensure_finetune(
     save_model: bool = False,
     progress: bool = False,
     train_languages: Sequence[str] | None = None,
+    oracle: bool = True,
 ) -> Run:
     """Fine-tune on the suite's data of ``task`` and score every language; cached.
 
@@ -977,16 +989,24 @@ def ensure_finetune(
     ``train_languages`` (default: every non-English language of ``languages``;
     translate-train-all) combined as ``cfg.translate_train`` says, or (``"translate-train-one"``)
     the translated set of the one language of ``train_languages`` alone. Selection: English
-    dev, except under ``"translate-train-one"``: the training language's dev set. Scoring: every ``split`` of ``splits`` ("dev", "test") in every language of
-    ``languages`` (default: all of the suite's). The cache key holds the config fields
-    (with the resolved precision), digests of the model folder and of the suite, the
-    languages, splits, setting, training languages and ``save_model`` (then the selected
-    model is kept in ``model/``). The predictions of the test split are kept in
-    ``predictions-test-<lang>.txt`` (NLI: one label per line) or ``.json`` (QA: id ->
-    answer), the formats ``weamlib evaluate`` reads.
+    dev, except under ``"translate-train-one"``: the training language's dev set. Scoring:
+    every ``split`` of ``splits`` ("dev", "test") in every language of ``languages``
+    (default: all of the suite's). The cache key holds the config fields (with the resolved
+    precision), digests of the model folder and of the suite, the languages, splits,
+    setting, training languages, ``save_model`` (then the selected model is kept in
+    ``model/``) and whether the oracle sensitivity ran. The predictions of the test split
+    are kept in ``predictions-test-<lang>.txt`` (NLI: one label per line) or ``.json`` (QA:
+    id -> answer), the formats ``weamlib evaluate`` reads.
+
+    ``oracle``: under ``"zero-shot"`` with dev and test scored, also score every epoch's
+    weights on each target's dev set and keep each target's test score at its own best
+    epoch (``"oracle_scores"``, :func:`oracle_selection`); a sensitivity that changes no
+    English-selected score and costs a fifth of a run or so. False skips it (the ablations'
+    own runs, which never show it).
 
     Results: ``{"scores": {metric: {split: {lang: 0-100}}}, "history": [per epoch],
-    "best_epoch", "seconds", "train_seconds", "train_examples", "train_languages"}``.
+    "best_epoch", "seconds", "train_seconds", "train_examples", "train_languages"}``, and
+    ``"oracle_scores"`` when the oracle ran.
     """
     cfg = cfg or task.config_class()
     suite = Path(suite)
@@ -996,6 +1016,7 @@ def ensure_finetune(
         "setting": setting,
         "train_languages": train_languages,
         "save_model": save_model,
+        "oracle": oracle,
     }
     spec = finetune_spec(task, model_dir, suite, cfg, **arguments)
     config = spec.config
@@ -1006,7 +1027,7 @@ def ensure_finetune(
     )
 
     targets = [lang for lang in languages if lang != "en"]
-    oracle = setting == "zero-shot" and "dev" in splits and "test" in splits and bool(targets)
+    oracle = config["oracle"]
 
     def compute(folder: Path) -> dict:
         started = time.perf_counter()
