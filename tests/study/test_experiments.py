@@ -125,7 +125,7 @@ def test_finetune_grid_computes_only_what_the_store_lacks(monkeypatch, tmp_path)
 
     monkeypatch.setattr(study._Job, "cached", cached)
     monkeypatch.setattr(study, "run_parallel", fake_parallel)
-    monkeypatch.setattr(study, "_jobs", lambda models, suite, plan, columns=None: [
+    monkeypatch.setattr(study, "_jobs", lambda models, suite, plan, columns=None, oracle=True: [
         study._Job(m, "xnli", m, "s", NLIFinetuneConfig(seed=s), "zero-shot", None, None)
         for m in models for s in plan.seeds
     ])  # fmt: skip

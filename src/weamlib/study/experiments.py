@@ -466,6 +466,7 @@ def finetune_grid(
     workers: int | None = None,
     columns: Mapping[str, Mapping[str, Any]] | None = None,
     chunk: int = 4,
+    oracle: bool = True,
 ):
     """Fine-tune every model (name -> model folder) in every setting with every seed of
     ``plan``; returns the tidy frame (:func:`weamlib.train.finetune.results_frame`) of all runs.
@@ -473,9 +474,10 @@ def finetune_grid(
     Runs already in the store are read, the others computed in ``workers`` spawned
     single-threaded processes, ``chunk`` runs per process (a process start costs seconds).
     ``columns``: model name -> extra constant columns (ablation factor and level). A
-    ``"translate-train-one"`` run contributes the rows of its one language.
+    ``"translate-train-one"`` run contributes the rows of its one language. ``oracle``:
+    False runs no oracle sensitivity (a stored run with it is still read).
     """
-    return _run_jobs(_jobs(models, suite, plan, columns), store, workers, chunk)
+    return _run_jobs(_jobs(models, suite, plan, columns, oracle=oracle), store, workers, chunk)
 
 
 def _label(job: _Job) -> str:
@@ -654,7 +656,7 @@ def ablation_results(
     plan = nli_plan(profile).for_ablations(("zero-shot",))
     # no oracle in the ablations' own runs (a fifth of each, never shown); the runs they
     # share with the main table are its runs, oracle and all
-    frame = _run_jobs(_jobs(models, suite, plan, columns, oracle=False), store, workers)
+    frame = finetune_grid(models, suite, plan, store, workers, columns, oracle=False)
     frame = frame[frame.setting != ft.ORACLE_SETTING].reset_index(drop=True)  # main tables only
     frame["model"] = objective
     return frame
