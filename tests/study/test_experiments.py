@@ -125,7 +125,7 @@ def test_finetune_grid_computes_only_what_the_store_lacks(monkeypatch, tmp_path)
 
     monkeypatch.setattr(study._Job, "cached", cached)
     monkeypatch.setattr(study, "run_parallel", fake_parallel)
-    monkeypatch.setattr(study, "_jobs", lambda models, suite, plan, columns=None, oracle=True: [
+    monkeypatch.setattr(study, "_jobs", lambda models, suite, plan, columns=None, oracle=True, main=None: [
         study._Job(m, "xnli", m, "s", NLIFinetuneConfig(seed=s), "zero-shot", None, None)
         for m in models for s in plan.seeds
     ])  # fmt: skip
@@ -465,7 +465,7 @@ def test_a_job_without_the_oracle_takes_the_stored_run_with_it(monkeypatch):
     assert job.arguments()["oracle"] is False and main.arguments()["oracle"] is True
 
 
-def test_the_ablations_ask_for_no_oracle(monkeypatch):
+def test_the_ablations_ask_for_the_oracle_only_in_the_main_tables_runs(monkeypatch):
     class FakeRun:
         def __init__(self, name):
             self.name = name
@@ -490,12 +490,40 @@ def test_the_ablations_ask_for_no_oracle(monkeypatch):
         lambda suite, settings, variants, *a: {n: FakeRun(n) for n in variants},
     )
     monkeypatch.setattr(study, "_run_jobs", capture)
+    main_seeds = set(study.nli_plan("smoke").seeds)
+    ablation_seeds = set(study.nli_plan("smoke").for_ablations(["zero-shot"]).seeds)
+    assert main_seeds and ablation_seeds - main_seeds == set()  # smoke: the same seeds
+
+    def with_oracle() -> set:
+        return {(job.name, job.cfg.seed) for job in seen["jobs"] if job.oracle}
+
+    own = study.profile_settings("smoke").config("weam").mask_prob
     with pytest.raises(RuntimeError, match="captured"):
-        study.ablation_results("smoke", "mask_prob", [0.15, 0.3])
-    assert seen["jobs"] and not any(job.oracle for job in seen["jobs"])
+        study.ablation_results("smoke", "mask_prob", [0.15, own])
+    # the other level runs without the oracle; the profile's own level is the main table's
+    # WEAM run, so it keeps the oracle at the main table's seeds
+    assert {job.name for job in seen["jobs"]} == {"mask_prob=0.15", f"mask_prob={own}"}
+    assert with_oracle() == {(f"mask_prob={own}", s) for s in main_seeds}
     with pytest.raises(RuntimeError, match="captured"):
-        study.lr_results("smoke", [0.001])
-    assert seen["jobs"] and not any(job.oracle for job in seen["jobs"])
+        study.ablation_results("smoke", "mask_prob", [0.15])
+    assert seen["jobs"] and not with_oracle()
+    main_lr = study.nli_plan("smoke").config.learning_rate
+    with pytest.raises(RuntimeError, match="captured"):
+        study.lr_results("smoke", [main_lr / 3, main_lr])
+    assert {job.cfg.learning_rate for job in seen["jobs"]} == {main_lr / 3, main_lr}
+    assert with_oracle() == {(m, s) for m in ("tlm", "weam") for s in main_seeds}
+    assert all(job.cfg.learning_rate == main_lr for job in seen["jobs"] if job.oracle)
     # the main tables keep it
     jobs = study._jobs({"weam": "W"}, "S", study.nli_plan("smoke"))
     assert jobs and all(job.oracle for job in jobs)
+
+
+def test_jobs_keep_the_oracle_only_where_main_names_a_main_tables_run(monkeypatch):
+    from weamlib.data import realsuite
+
+    monkeypatch.setattr(realsuite, "task_languages", lambda suite, task: LANGS)
+    plan = study.nli_plan("smoke").for_ablations(["zero-shot"])
+    plan = dataclasses.replace(plan, seeds=(0, 1, 2))
+    jobs = study._jobs({"a": "A", "b": "B"}, "S", plan, oracle=False, main={"a": (0, 2)})
+    assert {(j.name, j.cfg.seed) for j in jobs if j.oracle} == {("a", 0), ("a", 2)}
+    assert len(jobs) == 6 and all(j.arguments()["oracle"] == j.oracle for j in jobs)

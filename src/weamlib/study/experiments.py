@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -426,8 +426,19 @@ def _finetune_chunk(jobs: Sequence[_Job], root: str) -> list[str]:
 
 
 def _jobs(
-    models: Mapping[str, Any], suite, plan: FinetunePlan, columns=None, oracle: bool = True
+    models: Mapping[str, Any],
+    suite,
+    plan: FinetunePlan,
+    columns=None,
+    oracle: bool = True,
+    main: Mapping[str, Collection[int]] | None = None,
 ) -> list[_Job]:
+    """One job per model, setting, seed (and language, for translate-train-one).
+
+    ``oracle``: whether the runs score the oracle sensitivity. ``main``: model name ->
+    the fine-tuning seeds at which that model's runs are also a main table's (the same
+    model folder, config and setting): those run with the oracle whatever ``oracle`` says,
+    so that they are one run, under one key, whichever chapter runs first."""
     from weamlib.data.realsuite import is_real_suite, task_languages
 
     # A real suite scores each task in its own languages (XNLI's 15, MLQA's 7); the
@@ -437,9 +448,11 @@ def _jobs(
     jobs = []
     for name, model_dir in models.items():
         extra = tuple((columns or {}).get(name, {}).items())
+        main_seeds = (main or {}).get(name, ())
         for setting in plan.settings:
             for seed in plan.seeds:
                 cfg = dataclasses.replace(plan.config, seed=seed)
+                oracle_here = oracle or seed in main_seeds
                 if setting == ft.ONE_LANGUAGE:
                     if plan.one_language_models and name not in plan.one_language_models:
                         continue
@@ -448,12 +461,12 @@ def _jobs(
                     for lang in targets:  # trained, selected and scored on ``lang`` alone
                         jobs.append(
                             _Job(name, plan.task, str(model_dir), str(suite), cfg, setting,
-                                 (lang,), (lang,), extra, oracle)
+                                 (lang,), (lang,), extra, oracle_here)
                         )  # fmt: skip
                 else:
                     jobs.append(
                         _Job(name, plan.task, str(model_dir), str(suite), cfg, setting,
-                             languages, None, extra, oracle)
+                             languages, None, extra, oracle_here)
                     )  # fmt: skip
     return jobs
 
@@ -467,6 +480,7 @@ def finetune_grid(
     columns: Mapping[str, Mapping[str, Any]] | None = None,
     chunk: int = 4,
     oracle: bool = True,
+    main: Mapping[str, Collection[int]] | None = None,
 ):
     """Fine-tune every model (name -> model folder) in every setting with every seed of
     ``plan``; returns the tidy frame (:func:`weamlib.train.finetune.results_frame`) of all runs.
@@ -475,9 +489,11 @@ def finetune_grid(
     single-threaded processes, ``chunk`` runs per process (a process start costs seconds).
     ``columns``: model name -> extra constant columns (ablation factor and level). A
     ``"translate-train-one"`` run contributes the rows of its one language. ``oracle``:
-    False runs no oracle sensitivity (a stored run with it is still read).
+    False runs no oracle sensitivity (a stored run with it is still read), except for the
+    runs that ``main`` names as a main table's (:func:`_jobs`).
     """
-    return _run_jobs(_jobs(models, suite, plan, columns, oracle=oracle), store, workers, chunk)
+    jobs = _jobs(models, suite, plan, columns, oracle=oracle, main=main)
+    return _run_jobs(jobs, store, workers, chunk)
 
 
 def _label(job: _Job) -> str:
@@ -655,8 +671,16 @@ def ablation_results(
     columns = {f"{factor}={lvl}": {"factor": factor, "level": lvl} for lvl in levels}
     plan = nli_plan(profile).for_ablations(("zero-shot",))
     # no oracle in the ablations' own runs (a fifth of each, never shown); the runs they
-    # share with the main table are its runs, oracle and all
-    frame = finetune_grid(models, suite, plan, store, workers, columns, oracle=False)
+    # share with the main table (the profile's own level at its fine-tuning seeds) are its
+    # runs, oracle and all, whichever chapter computes them first
+    own = settings.config(objective)
+    main_seeds = nli_plan(profile).seeds
+    main = {
+        name: main_seeds
+        for name, (obj, overrides) in variants.items()
+        if settings.config(obj, **overrides) == own
+    }
+    frame = finetune_grid(models, suite, plan, store, workers, columns, oracle=False, main=main)
     frame = frame[frame.setting != ft.ORACLE_SETTING].reset_index(drop=True)  # main tables only
     frame["model"] = objective
     return frame
@@ -673,12 +697,15 @@ def lr_results(
     settings the main table's). Tidy frame with ``factor="finetune_lr"`` and ``level``."""
     folders = study_models(profile, store, workers)
     suite = study_suite(profile, store)
+    main_plan = nli_plan(profile)
     jobs = []
     for lr in learning_rates:
-        plan = nli_plan(profile).for_ablations(("zero-shot",)).with_config(learning_rate=lr)
+        plan = main_plan.for_ablations(("zero-shot",)).with_config(learning_rate=lr)
         picked = {m: folders[m] for m in models}
         columns = {m: {"factor": "finetune_lr", "level": lr} for m in models}
-        jobs += _jobs(picked, suite, plan, columns, oracle=False)  # as ablation_results
+        # as ablation_results: the main table's rate at its seeds is its run
+        main = {m: main_plan.seeds for m in models} if plan.config == main_plan.config else {}
+        jobs += _jobs(picked, suite, plan, columns, oracle=False, main=main)
     frame = _run_jobs(jobs, store, workers)  # every rate's runs share the workers
     return frame[frame.setting != ft.ORACLE_SETTING].reset_index(drop=True)  # main tables only
 
