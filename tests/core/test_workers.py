@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -48,3 +51,47 @@ def test_idle_workers_leave_ctrl_c_to_the_parent():
         assert set(run_parallel(os.getpid, [()] * 4, workers=2)) <= pids
     finally:
         close_pools()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status  # a zombie has exited
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
+def test_workers_exit_when_their_parent_dies_without_stopping_them():
+    """A parent killed (or ending with os._exit, as a Jupyter kernel does when its own
+    parent has gone) runs no atexit: its workers, busy with a run, must not live on,
+    reparented to init. (Idle ones end anyway: their task pipe closes.)"""
+    script = (
+        "import os, sys\n"
+        "from weamlib.core import workers\n"
+        "import time\n"
+        "pool = workers._pool(2, 1)\n"
+        "busy = [pool.apply_async(time.sleep, (120,)) for _ in range(2)]\n"
+        "print(' '.join(str(p.pid) for p in pool._pool), flush=True)\n"
+        "sys.stdin.readline()\n"
+        "os._exit(0)\n"
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    pids = [int(p) for p in child.stdout.readline().split()]
+    assert len(pids) == 2
+    try:
+        time.sleep(3)  # the workers start (import torch) and take the jobs
+        assert all(_alive(pid) for pid in pids)
+        child.stdin.write("\n")
+        child.stdin.flush()
+        child.wait(timeout=30)
+        deadline = time.monotonic() + 15
+        while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not any(_alive(pid) for pid in pids), "workers outlived their parent"
+    finally:
+        for pid in pids:
+            if _alive(pid):
+                os.kill(pid, 9)

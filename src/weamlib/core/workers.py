@@ -8,7 +8,8 @@ a job that is already cached costs nothing.
 
 The worker processes are started once and reused: by every job of a call, and by later
 calls with the same number of workers and threads (a chapter's several rounds of runs),
-until the process exits or :func:`close_pools` is called. Starting one costs seconds
+until the process exits or :func:`close_pools` is called. A worker whose parent dies
+without stopping it (a killed kernel) exits within a second. Starting one costs seconds
 (importing torch and transformers, with a spawn context), as much as a small run; every
 job seeds what it draws from itself, so which worker ran what before does not change it.
 """
@@ -19,6 +20,7 @@ import atexit
 import multiprocessing as mp
 import os
 import signal
+import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -34,11 +36,21 @@ def default_workers() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
 
 
-def _init(threads: int) -> None:
+def _exit_with_parent(parent: int, every: float = 0.5) -> None:
+    # A parent that dies without stopping its pool (a Jupyter kernel whose own parent has
+    # gone ends with os._exit, which skips atexit) leaves its workers to init, computing
+    # runs that nobody reads; a worker started after its parent died exits at once
+    while os.getppid() == parent:
+        time.sleep(every)
+    os._exit(1)
+
+
+def _init(threads: int, parent: int) -> None:
     # Ctrl-C (and a Jupyter kernel's shutdown) reaches the whole process group: the parent
     # stops the pool (run_parallel, close_pools), so an idle worker must not die printing
     # a KeyboardInterrupt traceback into the build log
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     import torch
 
@@ -53,7 +65,9 @@ def _pool(workers: int, threads: int):
     """The live pool of ``workers`` processes at ``threads`` threads, started if needed."""
     pool = _POOLS.get((workers, threads))
     if pool is None:
-        pool = mp.get_context("spawn").Pool(workers, initializer=_init, initargs=(threads,))
+        pool = mp.get_context("spawn").Pool(
+            workers, initializer=_init, initargs=(threads, os.getpid())
+        )
         _POOLS[(workers, threads)] = pool
     return pool
 
