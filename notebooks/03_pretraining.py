@@ -177,7 +177,7 @@ Markdown(
 # zero-shot); it is not used to choose. No continued objective is trained here, so the
 # choice cannot favour one. The probes that led to these candidates, English dev of base
 # models only, are kept in `benchmarks/recorded/` (`calibration_probe4.md` to
-# `calibration_probe16.md`).
+# `calibration_probe17.md`).
 #
 # Fine-tuning is the results chapters' recipe: six epochs over the 15,000 English items
 # in batches of 128 of items of about the same length, with the study's own loop

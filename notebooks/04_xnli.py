@@ -39,7 +39,9 @@
 #   every translated set in full (XTREME's translate-train-all, `"union"`) costs four
 #   times as much, while the equal-budget mix (each item in one language, round-robin)
 #   left English far below zero-shot (probe 6), so a comparison with it measured budgets, not
-#   settings. Selection is still on English dev.
+#   settings. Half the epochs (the zero-shot run's steps) was tried by a rule fixed before
+#   the runs and rejected: English dev 77.7 against zero-shot's 89.0 (mean of two
+#   fine-tuning seeds, `calibration_probe17.md`). Selection is still on English dev.
 #
 # **Two levels of seeds.** Each model is pre-trained with several seeds (chapter 03's
 # `pretrain_seeds`; each continued model starts from the base model of its own seed), and

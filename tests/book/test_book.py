@@ -223,6 +223,79 @@ def test_failing_cell_fails_with_the_cell_and_its_error(tmp_path):
     assert not (out / "50_broken.ipynb").exists()
 
 
+def test_ctrl_c_stops_the_chapter_cleanly_and_writes_nothing(tmp_path):
+    """Ctrl-C in a build reaches the pipeline's process group: the build stops within
+    seconds with one message and exit status 130, no traceback of its own, the previous
+    executed notebook untouched and no kernel left behind."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    nb = tmp_path / "51_slow.py"
+    nb.write_text(
+        (REPO / "notebooks" / "00_environment.py").read_text().split("# %% [markdown]")[0]
+        + '# %% tags=["parameters"]\nprofile = "default"\n\n# %%\nimport os, time\n'
+        + 'print("kernel", os.getpid(), flush=True)\ntime.sleep(300)\n'
+    )
+    out = tmp_path / "out"
+    out.mkdir()
+    previous = out / "51_slow.ipynb"
+    previous.write_text("previous build")
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from weamlib.book import pipeline\n"
+        "from weamlib.cli.book import _failed\n"
+        "try:\n"
+        f"    pipeline.run_chapter(Path({str(nb)!r}), 'smoke', Path({str(out)!r}))\n"
+        "except pipeline.ChapterFailed as err:\n"
+        "    sys.exit(_failed(err))\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # its own process group, as a terminal gives a command
+    )
+    kernel = None
+    try:
+        deadline = time.monotonic() + 120
+        while kernel is None and time.monotonic() < deadline:
+            for path in Path("/proc").glob("[0-9]*/stat"):
+                try:
+                    cmd = (path.parent / "cmdline").read_bytes()
+                    ppid = int(path.read_text().rsplit(")", 1)[1].split()[1])
+                except (OSError, ValueError, IndexError):
+                    continue
+                # the kernel is the pipeline's child (jupyter_client starts it in a
+                # session of its own)
+                if b"ipykernel" in cmd and ppid == proc.pid:
+                    kernel = int(path.parent.name)
+            time.sleep(0.5)
+        assert kernel is not None, "no kernel started"
+        time.sleep(3)  # the kernel reaches the sleeping cell
+        os.killpg(proc.pid, signal.SIGINT)
+        output, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130, output
+    assert "chapter 51_slow.py interrupted" in output, output
+    # nothing of the pipeline's own: no KeyboardInterrupt traceback through papermill or
+    # asyncio (the kernel's own shutdown may still log, into its inherited stderr)
+    assert "KeyboardInterrupt" not in output, output
+    assert "papermill" not in output and "asyncio" not in output, output
+    assert output.rstrip().endswith("recomputes only what was unfinished"), output
+    assert previous.read_text() == "previous build"
+    time.sleep(1)
+    assert (
+        not Path(f"/proc/{kernel}").exists()
+        or "State:\tZ" in Path(f"/proc/{kernel}/status").read_text()
+    ), "kernel left running"
+
+
 @pytest.fixture(scope="session")
 def served_book(smoke_book):
     root = smoke_book["dir"] / "_build" / "html"

@@ -95,3 +95,25 @@ def test_workers_exit_when_their_parent_dies_without_stopping_them():
         for pid in pids:
             if _alive(pid):
                 os.kill(pid, 9)
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
+def test_workers_ignore_sigint_from_their_first_instruction():
+    """A spawned worker spends seconds importing torch before its initializer runs; a
+    Ctrl-C in that window must not print a KeyboardInterrupt traceback from the imports.
+    The pool is started with SIGINT ignored, which the new interpreter inherits."""
+    import signal
+
+    try:
+        pool = workers_module._pool(2, 1)
+        for proc in pool._pool:
+            # read at once, before the initializer can have run
+            status = Path(f"/proc/{proc.pid}/status").read_text()
+            (sigign,) = [
+                line.split()[1] for line in status.splitlines() if line.startswith("SigIgn:")
+            ]
+            assert int(sigign, 16) & (1 << (signal.SIGINT - 1)), "SIGINT not ignored at start"
+        # the parent's own handler is back
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        close_pools()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import json
+import logging
 import math
 import os
 import re
@@ -56,6 +57,10 @@ KERNEL_ENV = {
 
 class ChapterFailed(RuntimeError):
     """A cell of a chapter raised: the message shows the cell and its error."""
+
+
+class ChapterInterrupted(ChapterFailed):
+    """The chapter was stopped (Ctrl-C): its previous executed notebook is left as it was."""
 
 
 def chapters(names: Sequence[str] | None = None) -> list[Path]:
@@ -260,6 +265,14 @@ def _failure_message(source: Path, nb_path: Path, err: Exception) -> str:
     return f"{lines[0]}: {err}"
 
 
+def _interrupted_message(source: Path, final: Path) -> str:
+    kept = f"{final} is left as it was" if final.exists() else f"no {final.name} was written"
+    return (
+        f"chapter {source.name} interrupted: {kept}; finished runs stay in the run store,"
+        " so running it again recomputes only what was unfinished"
+    )
+
+
 def run_chapter(
     source: Path,
     profile: str,
@@ -289,6 +302,11 @@ def run_chapter(
         env_before = {k: os.environ.get(k) for k in kernel_env}
         os.environ.update(kernel_env)
         start = time.perf_counter()
+        # a kernel shut down mid-cell leaves asyncio to log its unfinished reads, a screenful
+        # of traceback that says nothing the interruption message does not
+        asyncio_log = logging.getLogger("asyncio")
+        asyncio_level = asyncio_log.level
+        asyncio_log.setLevel(logging.CRITICAL)
         try:
             with _PeakRSS() as rss, progress.Echo(progress_file, log=log):
                 papermill.execute_notebook(
@@ -301,8 +319,13 @@ def run_chapter(
                     report_mode=False,
                 )
         except papermill.PapermillExecutionError as err:
+            if err.ename == "KeyboardInterrupt":
+                raise ChapterInterrupted(_interrupted_message(source, final)) from None
             raise ChapterFailed(_failure_message(source, executed, err)) from None
+        except KeyboardInterrupt:
+            raise ChapterInterrupted(_interrupted_message(source, final)) from None
         finally:
+            asyncio_log.setLevel(asyncio_level)
             for key, value in env_before.items():
                 if value is None:
                     os.environ.pop(key, None)

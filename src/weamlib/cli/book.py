@@ -60,6 +60,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     params.set_defaults(func=_params)
 
 
+def _failed(err: pipeline.ChapterFailed) -> int:
+    print(err)
+    # 130 = 128 + SIGINT, as a shell reports a command stopped by Ctrl-C
+    return 130 if isinstance(err, pipeline.ChapterInterrupted) else 1
+
+
 def _book(args: argparse.Namespace) -> int:
     book_dir = args.book_dir
     if book_dir is not None:
@@ -74,8 +80,7 @@ def _book(args: argparse.Namespace) -> int:
             args.profile, book_dir, names=args.chapter or None, html=not args.no_html
         )
     except pipeline.ChapterFailed as err:
-        print(err)
-        return 1
+        return _failed(err)
     return 0
 
 
@@ -88,8 +93,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         record = pipeline.run_chapter(source, args.profile, out_dir, _overrides(args), cwd=book_dir)
     except pipeline.ChapterFailed as err:
-        print(err)
-        return 1
+        return _failed(err)
     if out_dir.resolve() == (book_dir / "chapters").resolve():
         pipeline.record_chapter(book_dir / pipeline.REPORT_NAME, record)
     print(

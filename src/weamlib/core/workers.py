@@ -17,6 +17,7 @@ job seeds what it draws from itself, so which worker ran what before does not ch
 from __future__ import annotations
 
 import atexit
+import contextlib
 import multiprocessing as mp
 import os
 import signal
@@ -61,13 +62,29 @@ def _init(threads: int, parent: int) -> None:
 _POOLS: dict[tuple[int, int], Any] = {}
 
 
+@contextlib.contextmanager
+def _sigint_ignored():
+    # a spawned worker imports for seconds before _init runs; started with SIGINT ignored,
+    # it inherits that (Python keeps an ignored SIGINT at start-up), so a Ctrl-C in those
+    # seconds cannot print a KeyboardInterrupt traceback from its imports
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
 def _pool(workers: int, threads: int):
     """The live pool of ``workers`` processes at ``threads`` threads, started if needed."""
     pool = _POOLS.get((workers, threads))
     if pool is None:
-        pool = mp.get_context("spawn").Pool(
-            workers, initializer=_init, initargs=(threads, os.getpid())
-        )
+        with _sigint_ignored():
+            pool = mp.get_context("spawn").Pool(
+                workers, initializer=_init, initargs=(threads, os.getpid())
+            )
         _POOLS[(workers, threads)] = pool
     return pool
 
