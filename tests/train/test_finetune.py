@@ -7,6 +7,7 @@ import random
 
 import numpy as np
 import pytest
+import torch
 from conftest import save_tiny_bert
 
 from weamlib.core.errors import ConfigError
@@ -162,6 +163,27 @@ def test_finetune_learns_a_learnable_task(toy_trained):
     assert max(h["dev_accuracy"] for h in history) >= 90
     dev = toy(90, 1)
     # the returned model is the selected one: its dev accuracy is the best epoch's
+    assert accuracy([e.label for e in dev], predict_nli(model, tok, dev)) == pytest.approx(
+        max(h["dev_accuracy"] for h in history)
+    )
+
+
+def test_the_task_model_is_loaded_onto_the_studys_device(model_dir, monkeypatch):
+    """Fine-tuning trains where pre-training and the probes run (a GPU when there is one):
+    the loaded model is moved to ``default_device()`` ("meta" stands in for a GPU here)."""
+    monkeypatch.setattr(finetune, "default_device", lambda: "meta")
+    model, _ = finetune._load(finetune.NLI.model_class(FAST), model_dir, False, 128)
+    assert {p.device.type for p in model.parameters()} == {"meta"}
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_fine_tuning_learns_on_the_gpu_and_scores_there(toy_trained):
+    """On a CUDA machine the toy task is learnt on the GPU (bf16 under ``auto``) and the
+    returned, selected model scores its own best dev accuracy there."""
+    model, tok, history = toy_trained
+    assert next(model.parameters()).device.type == "cuda"
+    assert max(h["dev_accuracy"] for h in history) >= 90
+    dev = toy(90, 1)
     assert accuracy([e.label for e in dev], predict_nli(model, tok, dev)) == pytest.approx(
         max(h["dev_accuracy"] for h in history)
     )

@@ -57,15 +57,21 @@ def _device_bf16_pays(device: str) -> bool:
     return _device_has_bf16(device) if device == "cuda" else cpu_has_amx()
 
 
+def default_device() -> str:
+    """Where the study trains and scores a model: ``"cuda"`` when a GPU is visible, else
+    ``"cpu"`` (pre-training through accelerate, fine-tuning and the probes alike)."""
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
 def resolve(precision: str, device: str | None = None) -> str:
     """``"fp32"`` or ``"bf16"``: the precision ``precision`` runs at on ``device`` (default:
     CUDA when available, else the CPU). ``"bf16"`` asked of a device without it is
     refused, never silently run at another precision."""
-    import torch
-
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
-    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    device = device or default_device()
     if precision == "auto":
         return "bf16" if _device_bf16_pays(device) else "fp32"
     if precision == "bf16" and not _device_has_bf16(device):

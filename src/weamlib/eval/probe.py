@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from weamlib.core.errors import ConfigError
+from weamlib.core.precision import default_device
 from weamlib.store.digests import model_digest, suite_digest
 from weamlib.store.runkinds import RunSpec
 from weamlib.store.runs import RunStore
@@ -456,10 +457,9 @@ def held_out(n_total: int, n_sentences: int, offset: int | None = None) -> slice
 def load_model(model_dir: str | Path, device: str | None = None):
     """``(model, tokenizer)`` from a ``save_pretrained`` folder of ``BertForMaskedLM``
     holding its tokenizer; eval mode, on ``device`` (default: CUDA when available)."""
-    import torch
     from transformers import AutoModelForMaskedLM, AutoTokenizer
 
-    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    device = device or default_device()
     model = AutoModelForMaskedLM.from_pretrained(str(model_dir)).to(device).eval()
     tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
     return model, tokenizer

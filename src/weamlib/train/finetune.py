@@ -54,7 +54,7 @@ from pathlib import Path
 from typing import Any
 
 from weamlib.core.errors import ConfigError
-from weamlib.core.precision import PRECISIONS, autocast, resolve
+from weamlib.core.precision import PRECISIONS, autocast, default_device, resolve
 from weamlib.core.progress import say
 from weamlib.data.formats import NLI_LABELS, NLIExample, QAExample
 from weamlib.data.suitefiles import load_nli, load_qa, qa_path, suite_languages
@@ -304,8 +304,10 @@ def freeze_word_embeddings(model):
 
 
 def _load(model_class, model_dir: Path, progress: bool, max_length: int, **kwargs):
-    """The task model and tokenizer of ``model_dir``; refuses a ``max_length`` beyond the
-    model's positions."""
+    """The task model and tokenizer of ``model_dir``, the model on the study's device
+    (:func:`weamlib.core.precision.default_device`: a GPU when there is one, where the
+    precision of the run's key was resolved); refuses a ``max_length`` beyond the model's
+    positions."""
     from transformers import AutoTokenizer
 
     with _quiet_transformers(not progress):
@@ -316,7 +318,7 @@ def _load(model_class, model_dir: Path, progress: bool, max_length: int, **kwarg
             **kwargs,
         )
     _check_loaded(model_dir, info)
-    prepare(model)
+    prepare(model).to(default_device())
     limit = getattr(model.config, "max_position_embeddings", None)
     if limit is not None and max_length > limit:
         raise ConfigError(

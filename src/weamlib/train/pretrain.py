@@ -30,7 +30,7 @@ import numpy as np
 import torch
 
 from weamlib.core.errors import ConfigError
-from weamlib.core.precision import PRECISIONS, resolve
+from weamlib.core.precision import PRECISIONS, default_device, resolve
 from weamlib.core.progress import say, trainer_callback
 from weamlib.data import formats
 from weamlib.data.suitefiles import load_mono, load_parallel, parallel_paths, suite_languages
@@ -497,7 +497,7 @@ def train(
         dataloader_num_workers=0,
         disable_tqdm=True,
         bf16=cfg.effective_precision == "bf16",
-        use_cpu=not torch.cuda.is_available(),
+        use_cpu=default_device() == "cpu",
         label_names=["labels"],
     )
     trainer_cls = _trainer_class()
