@@ -223,7 +223,7 @@ def test_frozen_embeddings_stay_as_pre_trained_and_the_rest_trains(model_dir):
         model, _, _ = finetune_nli(
             model_dir, train, dev, dataclasses.replace(cfg, freeze_embeddings=frozen)
         )
-        after = model.bert.state_dict()
+        after = finetune.cpu_state(model.bert)  # the model trains on the study's device
         words = "embeddings.word_embeddings.weight"
         assert torch.equal(after[words], before[words]) is frozen
         assert not torch.equal(after["embeddings.position_embeddings.weight"],
