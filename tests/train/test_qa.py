@@ -350,3 +350,34 @@ def test_real_xquad_answers_are_found_through_offsets(shared_data):
     print(f"XQuAD en: gold answer found through offsets for {len(found)}/1190 = {rate:.2%}")
     assert rate >= 0.95, f"found {rate:.2%}"
     assert len(train) > len(examples)  # long contexts really are cut into windows
+
+
+class _DropsOverflow:
+    """A tokenizer whose overflow returns only the first window of each example (as
+    tokenizers 0.23.2 returns only the first two): the rest of a long context is lost."""
+
+    def __init__(self, tokenizer):
+        self.tokenizer = tokenizer
+
+    def __getattr__(self, name):
+        return getattr(self.tokenizer, name)
+
+    def __call__(self, *args, **kwargs):
+        if not kwargs.get("return_overflowing_tokens"):
+            return self.tokenizer(*args, **kwargs)
+        kwargs = {
+            k: v for k, v in kwargs.items() if k not in ("stride", "return_overflowing_tokens")
+        }
+        enc = self.tokenizer(*args, **kwargs)
+        enc["overflow_to_sample_mapping"] = list(range(len(enc["input_ids"])))
+        return enc
+
+
+def test_windows_that_leave_a_context_unread_are_refused(word_tokenizer):
+    short = QAExample("s", " ".join(WORDS[:5]), QUESTION, (("w1 w2", 3),))
+    # one window holds a short context whole: nothing is lost, nothing refused
+    assert len(encode_qa_train(_DropsOverflow(word_tokenizer), [short], SMALL)) == 1
+    with pytest.raises(RuntimeError, match=r"QA example 1 \(id 'a'\).*drops overflowing"):
+        encode_qa_train(_DropsOverflow(word_tokenizer), [short, _example("a", 15, 18)], SMALL)
+    with pytest.raises(RuntimeError, match="drops overflowing"):
+        encode_qa_eval(_DropsOverflow(word_tokenizer), [_example("a", 15, 18)], SMALL)

@@ -128,6 +128,37 @@ class _Window:
     sequence_ids: list[int | None]
 
 
+def _check_coverage(tokenizer, chunk: Sequence[QAExample], lo: int, enc) -> None:
+    """Refuse windows that leave the end of a context unread.
+
+    The windows come from the tokenizer's overflow; tokenizers 0.23.2 returns only the
+    first two of an example's windows (the second cut short), which would drop the rest of
+    every long context without a word. Each example's windows must reach the last token of
+    its context as tokenized alone."""
+    whole = tokenizer(
+        [ex.context for ex in chunk], add_special_tokens=False, return_offsets_mapping=True
+    )["offset_mapping"]
+    reached = [0] * len(chunk)
+    for i, k in enumerate(enc["overflow_to_sample_mapping"]):
+        ends = [
+            o[1]
+            for o, s in zip(enc["offset_mapping"][i], enc.sequence_ids(i), strict=True)
+            if s == 1
+        ]
+        reached[int(k)] = max([reached[int(k)], *ends])
+    for k, (offsets, end) in enumerate(zip(whole, reached, strict=True)):
+        if offsets and end < offsets[-1][1]:
+            import tokenizers
+
+            ex = chunk[k]
+            raise RuntimeError(
+                f"QA example {lo + k} (id {ex.id!r}): the tokenizer's windows stop at character"
+                f" {end} of a context whose last token ends at {offsets[-1][1]}; this"
+                f" tokenizers ({tokenizers.__version__}) drops overflowing windows: install"
+                " the pinned one (requirements.lock)"
+            )
+
+
 def _windows(tokenizer, examples: Sequence[QAExample], cfg: QAFeatureConfig) -> Iterator[_Window]:
     """Every window of every example, in example order, then window order."""
     for lo in range(0, len(examples), _CHUNK):
@@ -145,6 +176,7 @@ def _windows(tokenizer, examples: Sequence[QAExample], cfg: QAFeatureConfig) -> 
             return_offsets_mapping=True,
             padding=False,
         )
+        _check_coverage(tokenizer, chunk, lo, enc)
         for i, k in enumerate(enc["overflow_to_sample_mapping"]):
             seq_ids = enc.sequence_ids(i)
             type_ids = enc.get("token_type_ids")
