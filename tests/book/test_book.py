@@ -258,6 +258,9 @@ def test_ctrl_c_stops_the_chapter_cleanly_and_writes_nothing(tmp_path):
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,  # its own process group, as a terminal gives a command
+        # a test run started in the background (CI's, say) inherits SIGINT ignored, and a
+        # Python started so never raises KeyboardInterrupt: give the pipeline a terminal's
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     kernel = None
     try:

@@ -104,6 +104,9 @@ def test_workers_ignore_sigint_from_their_first_instruction():
     The pool is started with SIGINT ignored, which the new interpreter inherits."""
     import signal
 
+    # as under a terminal (a test run in the background inherits SIGINT ignored, and the
+    # workers would inherit that whatever the pool does)
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         pool = workers_module._pool(2, 1)
         for proc in pool._pool:
@@ -117,3 +120,4 @@ def test_workers_ignore_sigint_from_their_first_instruction():
         assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     finally:
         close_pools()
+        signal.signal(signal.SIGINT, before)
