@@ -223,6 +223,36 @@ def test_failing_cell_fails_with_the_cell_and_its_error(tmp_path):
     assert not (out / "50_broken.ipynb").exists()
 
 
+def _chapter(tmp_path, name: str, code: str) -> Path:
+    nb = tmp_path / f"{name}.py"
+    nb.write_text(
+        (REPO / "notebooks" / "00_environment.py").read_text().split("# %% [markdown]")[0]
+        + '# %% tags=["parameters"]\nprofile = "default"\n\n# %%\n'
+        + code
+    )
+    return nb
+
+
+def test_the_kernels_own_output_stays_out_of_the_build_log(tmp_path, capfd):
+    nb = _chapter(tmp_path, "52_noisy", 'import os\nos.write(2, b"kernel noise\\n")\nx = 1\n')
+    pipeline.run_chapter(nb, "smoke", tmp_path / "out")
+    shown = capfd.readouterr()
+    assert "kernel noise" not in shown.out + shown.err
+    assert "IPKernelApp" not in shown.out + shown.err  # ipykernel's start-up warnings
+    assert (tmp_path / "out" / "52_noisy.ipynb").exists()
+
+
+def test_a_dead_kernel_fails_the_chapter_with_its_last_words(tmp_path):
+    nb = _chapter(tmp_path, "53_dies", 'import os\nos.write(2, b"dying words\\n")\nos._exit(3)\n')
+    out = tmp_path / "out"
+    with pytest.raises(pipeline.ChapterFailed) as err:
+        pipeline.run_chapter(nb, "smoke", out)
+    message = str(err.value)
+    assert message.startswith("chapter 53_dies.py failed: DeadKernelError"), message
+    assert "dying words" in message
+    assert not (out / "53_dies.ipynb").exists()
+
+
 def test_ctrl_c_stops_the_chapter_cleanly_and_writes_nothing(tmp_path):
     """Ctrl-C in a build reaches the pipeline's process group: the build stops within
     seconds with one message and exit status 130, no traceback of its own, the previous
@@ -232,12 +262,7 @@ def test_ctrl_c_stops_the_chapter_cleanly_and_writes_nothing(tmp_path):
     import sys
     import time
 
-    nb = tmp_path / "51_slow.py"
-    nb.write_text(
-        (REPO / "notebooks" / "00_environment.py").read_text().split("# %% [markdown]")[0]
-        + '# %% tags=["parameters"]\nprofile = "default"\n\n# %%\nimport os, time\n'
-        + 'print("kernel", os.getpid(), flush=True)\ntime.sleep(300)\n'
-    )
+    nb = _chapter(tmp_path, "51_slow", "import time\ntime.sleep(300)\n")
     out = tmp_path / "out"
     out.mkdir()
     previous = out / "51_slow.ipynb"
@@ -286,9 +311,9 @@ def test_ctrl_c_stops_the_chapter_cleanly_and_writes_nothing(tmp_path):
             os.killpg(proc.pid, signal.SIGKILL)
     assert proc.returncode == 130, output
     assert "chapter 51_slow.py interrupted" in output, output
-    # nothing of the pipeline's own: no KeyboardInterrupt traceback through papermill or
-    # asyncio (the kernel's own shutdown may still log, into its inherited stderr)
-    assert "KeyboardInterrupt" not in output, output
+    # no KeyboardInterrupt traceback through papermill or asyncio, nor the kernel's own
+    # shutdown logging
+    assert "Traceback" not in output and "KeyboardInterrupt" not in output, output
     assert "papermill" not in output and "asyncio" not in output, output
     assert output.rstrip().endswith("recomputes only what was unfinished"), output
     assert previous.read_text() == "previous build"

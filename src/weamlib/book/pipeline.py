@@ -265,6 +265,35 @@ def _failure_message(source: Path, nb_path: Path, err: Exception) -> str:
     return f"{lines[0]}: {err}"
 
 
+def _kernel_manager_class(log_path: Path):
+    """A kernel manager whose kernel writes its stdout and stderr to ``log_path``.
+
+    A kernel's own output is not the chapter's (cells' output reaches the notebook, progress
+    the build log through :mod:`weamlib.core.progress`): inherited, it put ipykernel's
+    warnings into every build log, and a kernel shut down mid-cell logged a traceback
+    there. The file's tail is shown when a chapter fails."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class LoggedKernelManager(AsyncKernelManager):
+        async def start_kernel(self, **kw):
+            with open(log_path, "ab") as log:  # the kernel holds its own copy of the file
+                kw.setdefault("stdout", log)
+                kw.setdefault("stderr", log)
+                return await super().start_kernel(**kw)
+
+    return LoggedKernelManager
+
+
+def _kernel_log_tail(log_path: Path, lines: int = 20) -> str:
+    try:
+        text = log_path.read_text(encoding="utf-8", errors="replace").strip()
+    except OSError:
+        return ""
+    if not text:
+        return ""
+    return "\n--- kernel log (last lines) ---\n" + "\n".join(text.splitlines()[-lines:])
+
+
 def _interrupted_message(source: Path, final: Path) -> str:
     kept = f"{final} is left as it was" if final.exists() else f"no {final.name} was written"
     return (
@@ -285,6 +314,7 @@ def run_chapter(
     import jupytext
     import nbformat
     import papermill
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
     source = Path(source).resolve()
     params = resolve_parameters(source, profile, overrides)
@@ -298,6 +328,7 @@ def run_chapter(
         nb.metadata.pop("jupytext", None)  # the executed copy is not paired with the .py
         nbformat.write(nb, unexecuted)
         progress_file = Path(tmp) / "progress.log"
+        kernel_log = Path(tmp) / "kernel.log"
         kernel_env = {**KERNEL_ENV, progress.ENV: str(progress_file)}
         env_before = {k: os.environ.get(k) for k in kernel_env}
         os.environ.update(kernel_env)
@@ -317,6 +348,7 @@ def run_chapter(
                     cwd=str(cwd or profiles.notebooks_dir()),
                     progress_bar={"desc": f"{source.stem} cells", "leave": False, "disable": False},
                     report_mode=False,
+                    kernel_manager_class=_kernel_manager_class(kernel_log),
                 )
         except papermill.PapermillExecutionError as err:
             if err.ename == "KeyboardInterrupt":
@@ -324,6 +356,12 @@ def run_chapter(
             raise ChapterFailed(_failure_message(source, executed, err)) from None
         except KeyboardInterrupt:
             raise ChapterInterrupted(_interrupted_message(source, final)) from None
+        except (DeadKernelError, CellTimeoutError, RuntimeError) as err:
+            # the kernel died (killed, out of memory) or never answered
+            raise ChapterFailed(
+                f"chapter {source.name} failed: {type(err).__name__}: {err}"
+                + _kernel_log_tail(kernel_log)
+            ) from None
         finally:
             asyncio_log.setLevel(asyncio_level)
             for key, value in env_before.items():
