@@ -239,6 +239,9 @@ def test_the_kernels_own_output_stays_out_of_the_build_log(tmp_path, capfd):
     shown = capfd.readouterr()
     assert "kernel noise" not in shown.out + shown.err
     assert "IPKernelApp" not in shown.out + shown.err  # ipykernel's start-up warnings
+    # the cell counter says where the chapter is, with no guess at what is left
+    assert "52_noisy cells: 1/3 [" in shown.err and "so far]" in shown.err, shown.err
+    assert "s/cell" not in shown.err and "<" not in shown.err, shown.err
     assert (tmp_path / "out" / "52_noisy.ipynb").exists()
 
 

@@ -346,7 +346,15 @@ def run_chapter(
                     parameters=params,
                     kernel_name="python3",
                     cwd=str(cwd or profiles.notebooks_dir()),
-                    progress_bar={"desc": f"{source.stem} cells", "leave": False, "disable": False},
+                    # no time-left estimate: cells differ a thousandfold in cost, so tqdm's
+                    # (chapter 03 seen at "11:51 left" an hour before its end) misleads;
+                    # the runs inside a cell say how long they have left
+                    progress_bar={
+                        "desc": f"{source.stem} cells",
+                        "leave": False,
+                        "disable": False,
+                        "bar_format": "{desc}: {n_fmt}/{total_fmt} [{elapsed} so far]",
+                    },
                     report_mode=False,
                     kernel_manager_class=_kernel_manager_class(kernel_log),
                 )
