@@ -132,7 +132,13 @@ from weamlib.study import plots
 from weamlib.study import pretrain_report as report
 from weamlib.study import settings as weam_settings
 from weamlib.study.benchmarks import ensure_benchmark, recorded_gpu_benchmarks
-from weamlib.study.experiments import MODELS, nli_plan, pretrain_seed_variants, study_suite
+from weamlib.study.experiments import (
+    MODELS,
+    control_languages,
+    nli_plan,
+    pretrain_seed_variants,
+    study_suite,
+)
 from weamlib.train.pretrain_runs import loss_frame
 
 plots.setup()
@@ -237,6 +243,7 @@ if calibration:
         n_seeds=len(nli_plan(profile).seeds),
         n_pretrain_seeds=len(pretrain_seeds),
         qa_scores=cal_qa,
+        controls=control_languages(profile),
     )
     display(Markdown(outcome.text))
     if outcome.budget:

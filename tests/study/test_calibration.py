@@ -333,3 +333,35 @@ def test_outcome_with_qa_names_both_tasks_and_their_targets():
             table, nli, _bases(), _candidates(), {"layers": 2}, {"steps": 10}, "pair-mean",
             n_test=50, n_languages=3, n_seeds=2,
         )  # fmt: skip
+
+
+def test_outcome_states_the_positive_control_of_the_pick():
+    """The chapter that chooses the regime says whether the pick's base model keeps half
+    of English's margin over chance on the script-only control (DESIGN §3), for the pick
+    alone and without it changing the choice."""
+    scores = _scores()
+    ctrl = scores[(scores.split == "test") & (scores.language == "en")].assign(language="ctl")
+    # big: English test 89 and 87 (mean 88), control 40 and 44 (mean 42): 16 % of 54.7
+    ctrl.loc[ctrl.candidate == "big", "value"] = [40.0, 44.0]
+    ctrl.loc[ctrl.candidate == "small", "value"] = [80.0, 80.0]
+    with_ctrl = pd.concat([scores, ctrl], ignore_index=True)
+    args = (_bases(), _candidates(), {"layers": 2}, {"steps": 10}, "pair-mean")
+    kw = dict(n_test=10_000, n_languages=4, n_seeds=2)
+    plain = calib.outcome(calib.summary(scores), scores, *args, **kw)
+    out = calib.outcome(calib.summary(with_ctrl), with_ctrl, *args, **kw, controls=["ctl"])
+    assert out.decision["candidate"] == plain.decision["candidate"] == "big"
+    said = (
+        "the script-only control `ctl` keeps 16 % of English's margin over chance (42.0 against"
+        " 88.0, chance 33.3): the regime is broken by DESIGN §3's rule (under half)"
+    )
+    assert "Positive control (zero-shot NLI test accuracy of the pick's base model" in out.text
+    assert said in out.text and out.summary.endswith(f"Positive control: {said}.")
+    assert "Positive control" not in plain.text + plain.summary
+    # a control that keeps more than half holds
+    held = with_ctrl.copy()
+    held.loc[(held.language == "ctl") & (held.candidate == "big"), "value"] = 80.0
+    out = calib.outcome(calib.summary(held), held, *args, **kw, controls=["ctl"])
+    assert (
+        "keeps 85 % of English's margin over chance (80.0 against 88.0, chance 33.3): the"
+        " regime holds" in out.text
+    )

@@ -362,10 +362,33 @@ def _gap_text(gap: dict, unit: str) -> str:
     )  # fmt: skip
 
 
+def control_text(code: str, score: float, english: float, chance: float) -> str:
+    """DESIGN §3's positive control for one script-only language: the share of English's
+    margin over chance that ``score`` keeps, and the verdict (under half: the regime, not
+    the objectives, is broken). ``english`` must be above ``chance``."""
+    share = (score - chance) / (english - chance)
+    verdict = "holds" if share >= 0.5 else "is broken by DESIGN §3's rule (under half)"
+    return (
+        f"the script-only control `{code}` keeps {100 * share:.0f} % of English's margin"
+        f" over chance ({score:.1f} against {english:.1f}, chance {chance:.1f}): the regime"
+        f" {verdict}"
+    )
+
+
+def _control_parts(scores: pd.DataFrame, pick: str, controls: Sequence[str]) -> list[str]:
+    test = scores[(scores.candidate == pick) & (scores.split == "test")]
+    english = test[test.language == "en"].value.mean()
+    if not english > CHANCE:
+        return []
+    return [control_text(c, test[test.language == c].value.mean(), english, CHANCE)
+            for c in controls if c in set(test.language)]  # fmt: skip
+
+
 def outcome(
     table: pd.DataFrame, scores: pd.DataFrame, bases: pd.DataFrame, candidates: Sequence[dict],
     model: dict, base: dict, head: str, n_test: int, n_languages: int, n_seeds: int,
     n_pretrain_seeds: int = 1, qa_scores: pd.DataFrame | None = None,
+    controls: Sequence[str] = (),
 ) -> Outcome:  # fmt: skip
     """The rule's pick (:func:`choose`) on the ``table`` of :func:`summary`, its paired
     differences against every other candidate, whether its base model transfers
@@ -373,7 +396,8 @@ def outcome(
     ``n_languages``: of the suite, English included; ``n_seeds``: the XNLI chapter's
     fine-tuning seeds per pre-trained model; ``n_pretrain_seeds``: the pre-training seeds
     of the main tables; ``qa_scores``: :func:`evaluate_candidates_qa`'s, when the table
-    has QA columns."""
+    has QA columns; ``controls``: the suite's script-only languages, whose positive control
+    (:func:`control_text`) the paragraph and the summary line state for the pick."""
     decision = choose(table)
     with_qa = "qa_dev" in decision
     if with_qa and qa_scores is None:
@@ -382,6 +406,7 @@ def outcome(
     chosen = next(c for c in candidates if c["name"] == pick)
     matches = runs_candidate(chosen, model, base, head)
     transfers = above_chance(scores, pick, n_test)
+    control = "; ".join(_control_parts(scores, pick, controls))
     lo, hi = decision["target"]
     row = table.set_index("candidate").loc[pick]
     gap_text = ""
@@ -450,6 +475,8 @@ def outcome(
            f"{row['en test']:.1f} % in English. " if transfers else
            "Its base model does not transfer: no language is more than two standard errors "
            "above chance. ")
+        + (f"Positive control (zero-shot NLI test accuracy of the pick's base model, not used"
+           f" to choose): {control}. " if control else "")
         + ("The profile's settings are this regime." if matches else
            "**The profile's settings are not this regime**; the rest of the chapter and the "
            "results chapters use the profile's settings. ")
@@ -496,5 +523,6 @@ def outcome(
         + ("the profile runs that regime." if matches else
            f"the profile runs **{used}** instead (a budget decision, explained above)." if used
            else "everything below uses the profile's own settings, which are not that regime.")
+        + (f" Positive control: {control}." if control else "")
     )  # fmt: skip
     return Outcome(decision, matches, used, text, budget, summary_line)

@@ -1017,16 +1017,10 @@ def control_line(frame, task: str, controls: Sequence[str], model: str = "base")
             f" script-only control ({', '.join(f'`{c}`' for c in controls)}) has no margin to"
             " keep: the regime is broken by DESIGN §3's rule."
         )
-    parts = []
-    for code in controls:
-        score = rows[rows.language == code].value.mean()
-        share = (score - chance) / (en - chance)
-        verdict = "holds" if share >= 0.5 else "is broken by DESIGN §3's rule (under half)"
-        parts.append(
-            f"the script-only control `{code}` keeps {100 * share:.0f} % of English's margin"
-            f" over chance ({score:.1f} against {en:.1f}, chance {chance:.1f}): the regime"
-            f" {verdict}"
-        )
+    parts = [
+        calibration.control_text(c, rows[rows.language == c].value.mean(), en, chance)
+        for c in controls
+    ]
     return head + "; ".join(parts) + "."
 
 
